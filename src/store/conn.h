@@ -1,0 +1,55 @@
+// conn.h — the SQLite connection as store/*.cc files see it: SQLiteCpp's
+// Database plus a cache of prepared statements (preparing costs more than
+// running most of our queries).
+//
+// Only store/ includes this file. A Conn is used by one thread at a time.
+#pragma once
+
+#include <SQLiteCpp/SQLiteCpp.h>
+
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace accessd::store {
+
+class Conn {
+ public:
+  explicit Conn(std::unique_ptr<SQLite::Database> db) : db_(std::move(db)) {}
+
+  SQLite::Database& db() { return *db_; }
+
+  // A prepared statement for `sql`, reset and with bindings cleared, ready to
+  // bind. `sql` must be a string literal (its address is part of the key
+  // only through its text). Valid until the next Prepare of the same text.
+  SQLite::Statement& Prepare(const char* sql) {
+    auto it = cache_.find(sql);
+    if (it == cache_.end()) {
+      it = cache_.emplace(sql, std::make_unique<SQLite::Statement>(*db_, sql)).first;
+    } else {
+      it->second->reset();
+      it->second->clearBindings();
+    }
+    used_.push_back(it->second.get());
+    return *it->second;
+  }
+
+  // Resets every statement handed out since the last call. A statement that
+  // was stepped but not reset keeps its read transaction open, which would
+  // pin this connection to an old snapshot; Database calls this after every
+  // Read and every write job.
+  void ResetUsed() {
+    for (SQLite::Statement* st : used_) st->tryReset();
+    used_.clear();
+  }
+
+  void Exec(const char* sql) { db_->exec(sql); }
+
+ private:
+  std::unique_ptr<SQLite::Database> db_;
+  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+  std::vector<SQLite::Statement*> used_;
+};
+
+}  // namespace accessd::store

@@ -1,0 +1,82 @@
+// db.h — the one SQLite file: opening it, migrating it, reading from it, and
+// the single group-commit writer through which every change goes.
+//
+// Concurrency model (SQLite in WAL mode):
+//   * Reads run on a pool of read-only connections, any number at once.
+//   * Writes are jobs run by one writer thread on one connection. The thread
+//     takes every job queued while the previous commit was in flight and runs
+//     them in one transaction, each inside its own SAVEPOINT: a job that
+//     fails rolls back alone, the others commit together. One fsync then
+//     makes a whole batch durable (group commit), which is how audit rows for
+//     reads stay durable at tens of thousands of requests per second.
+//   * Write() returns only after the batch holding the job has committed
+//     (synchronous=FULL), so a caller that answers after Write() returns
+//     never answers for data that could still be lost.
+//
+// This header is what services see: Conn is opaque here; store/*.cc files
+// get at the SQLite connection through store/conn.h. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "base/status.h"
+
+namespace accessd::store {
+
+class Conn;  // a connection; see store/conn.h
+
+struct DbOptions {
+  std::string path;              // file path; ":memory:" is not supported (WAL)
+  int busy_timeout_ms = 5000;    // how long a reader waits on a lock
+  int max_batch = 512;           // jobs per group-commit transaction, at most
+};
+
+class Database {
+ public:
+  using Job = std::function<Status(Conn&)>;
+
+  // Opens (creating if needed) the file, sets WAL and synchronous=FULL,
+  // applies schema.sql to an empty database and any newer migrations.
+  // Fails with a Status naming the path when the file cannot be opened or
+  // is not an accessd database of a known version.
+  static StatusOr<std::unique_ptr<Database>> Open(const DbOptions& options);
+  ~Database();
+
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+
+  // Runs fn on a read connection. Exceptions from SQLite propagate (the
+  // server's exception handler answers 500); fn should not hold on to Conn.
+  void Read(const std::function<void(Conn&)>& fn);
+
+  // Runs `job` in the writer's next transaction and blocks until that
+  // transaction committed or rolled back. Returns the job's Status; when the
+  // job succeeded but the commit failed, kInternal. An exception thrown by the
+  // job rolls back the job alone: a UNIQUE/CHECK constraint violation becomes
+  // kConflict, anything else kInternal. `after_commit` (optional) runs on the
+  // writer thread right after a successful commit and before Write returns —
+  // the place to clear caches synchronously.
+  Status Write(Job job, std::function<void()> after_commit = nullptr);
+
+  // Stops the writer after draining queued jobs. Write() after Close fails.
+  void Close();
+
+  // True when a trivial query answers (for /readyz).
+  bool Ping();
+
+  // Statistics for tests and the benchmark.
+  uint64_t commits() const;
+  uint64_t jobs_committed() const;
+
+  const std::string& path() const;
+
+ private:
+  struct Impl;
+  explicit Database(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace accessd::store

@@ -1,0 +1,223 @@
+#!/usr/bin/env python3
+"""process_test.py — drives the real accessd binary as a process.
+
+Covers what only a process shows: flag/environment/config precedence, a
+broken config naming file, line and key, first-start bootstrap with a
+generated password printed once, `org create`, restart survival, SIGTERM
+draining, and secrets absent from the logs and the database file.
+
+Usage: python3 tests/process_test.py build/accessd
+Standard library only. Prints one line per check and "N passed, M failed".
+"""
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+BIN = os.path.abspath(sys.argv[1]) if len(sys.argv) > 1 else "build/accessd"
+results = []
+
+
+def check(ok, what):
+    results.append(bool(ok))
+    print(("ok    " if ok else "FAIL  ") + what, flush=True)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def call(port, method, path, body=None, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    h = dict(headers or {})
+    data = json.dumps(body).encode() if body is not None else None
+    if data is not None:
+        h["Content-Type"] = "application/json"
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    text = r.read().decode("utf-8", "replace")
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    return r.status, parsed, dict(r.getheaders())
+
+
+class Server:
+    def __init__(self, work, args=None, env=None, port=None):
+        self.port = port or free_port()
+        self.log = open(os.path.join(work, "server.log"), "ab")
+        e = dict(os.environ)
+        e.update(env or {})
+        self.proc = subprocess.Popen(
+            [BIN, "serve", "--listen", f"127.0.0.1:{self.port}"] + (args or []),
+            cwd=work, stdout=self.log, stderr=self.log, env=e)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                if call(self.port, "GET", "/healthz")[0] == 200:
+                    return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("server did not start")
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        code = self.proc.wait(timeout=15)
+        self.log.close()
+        return code
+
+
+def login(port, email, password):
+    st, body, headers = call(port, "POST", "/api/session", {"email": email, "password": password})
+    if st != 200:
+        return None
+    cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
+    return {"Cookie": cookie, "X-CSRF-Token": body["csrfToken"]}
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="accessd-process-")
+    env = {"ACCESSD_ADMIN_EMAIL": "owner@example.test", "ACCESSD_ADMIN_PASSWORD": "owner-password-1"}
+    for k in ("ACCESSD_LISTEN", "ACCESSD_DB"):
+        os.environ.pop(k, None)
+
+    # --help and version
+    out = subprocess.run([BIN, "--help"], capture_output=True, text=True)
+    check(out.returncode == 0 and "accessd serve" in out.stdout, "--help prints usage and exits 0")
+    out = subprocess.run([BIN, "version"], capture_output=True, text=True)
+    check(out.returncode == 0 and out.stdout.startswith("accessd "), "version prints the version")
+    out = subprocess.run([BIN, "frobnicate"], capture_output=True, text=True)
+    check(out.returncode != 0 and "unknown command" in out.stderr, "an unknown command exits non-zero")
+
+    # A broken config names file, line and key.
+    cfg = os.path.join(work, "broken.toml")
+    with open(cfg, "w") as f:
+        f.write("[server]\nlisten = \"127.0.0.1:1\"\nthreads = \"many\"\n")
+    out = subprocess.run([BIN, "serve", "--config", cfg], capture_output=True, text=True, cwd=work)
+    check(out.returncode != 0 and "broken.toml:3" in out.stderr and "server.threads" in out.stderr,
+          "a wrong type in the config exits non-zero naming file:line and key")
+    with open(cfg, "w") as f:
+        f.write("[server]\nthreadz = 8\n")
+    out = subprocess.run([BIN, "serve", "--config", cfg], capture_output=True, text=True, cwd=work)
+    check(out.returncode != 0 and "broken.toml:2" in out.stderr and "server.threadz" in out.stderr,
+          "an unknown key in the config exits non-zero naming file:line and key")
+    with open(cfg, "w") as f:
+        f.write("[server\n")
+    out = subprocess.run([BIN, "serve", "--config", cfg], capture_output=True, text=True, cwd=work)
+    check(out.returncode != 0 and "broken.toml:1" in out.stderr, "a TOML syntax error names file and line")
+
+    # Precedence: flag > environment > file > default.
+    good = os.path.join(work, "good.toml")
+    file_db = os.path.join(work, "from-file.db")
+    env_db = os.path.join(work, "from-env.db")
+    flag_db = os.path.join(work, "from-flag.db")
+    with open(good, "w") as f:
+        f.write(f"[database]\npath = \"{file_db}\"\n")
+    s = Server(work, ["--config", good], env)
+    s.stop()
+    check(os.path.exists(file_db), "the config file's database path is used")
+    s = Server(work, ["--config", good], dict(env, ACCESSD_DB=env_db))
+    s.stop()
+    check(os.path.exists(env_db), "ACCESSD_DB overrides the config file")
+    s = Server(work, ["--config", good, "--db", flag_db], dict(env, ACCESSD_DB=env_db))
+    s.stop()
+    check(os.path.exists(flag_db), "--db overrides ACCESSD_DB")
+
+    # First start with no password: one is generated and printed once.
+    gen_dir = tempfile.mkdtemp(prefix="accessd-gen-")
+    s = Server(gen_dir, ["--db", "g.db"], {"ACCESSD_ADMIN_EMAIL": "gen@example.test",
+                                           "ACCESSD_ADMIN_PASSWORD": ""})
+    s.stop()
+    log = open(os.path.join(gen_dir, "server.log")).read()
+    lines = [l for l in log.splitlines() if "generated admin password" in l]
+    check(len(lines) == 1, "a generated admin password is printed exactly once")
+    password = lines[0].rsplit(" ", 1)[-1] if lines else ""
+    s = Server(gen_dir, ["--db", "g.db"], {"ACCESSD_ADMIN_EMAIL": "gen@example.test"})
+    check(login(s.port, "gen@example.test", password) is not None, "the generated password logs in")
+    s.stop()
+    log = open(os.path.join(gen_dir, "server.log")).read()
+    check(log.count(password) == 1 if password else False, "the second start does not print it again")
+
+    # Main scenario: tokens, restart, SIGTERM, secrets nowhere.
+    db = os.path.join(work, "main.db")
+    s = Server(work, ["--db", db], env)
+    h = login(s.port, "owner@example.test", "owner-password-1")
+    check(h is not None, "the bootstrapped admin logs in")
+    st, body, _ = call(s.port, "POST", "/api/workspaces", {"name": "Prod"}, h)
+    ws = body["workspace"]["id"]
+    st, body, _ = call(s.port, "POST", "/api/service-access-tokens",
+                       {"level": "workspace", "name": "ci", "workspaceId": ws, "policy": {}}, h)
+    secret = body["secret"]
+    st, body, _ = call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Bearer {secret}"})
+    check(st == 200, "the new token works")
+    code = s.stop()
+    check(code == 0, "SIGTERM exits cleanly (code 0)")
+    s = Server(work, ["--db", db], env)
+    st, body, _ = call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Bearer {secret}"})
+    check(st == 200 and body["workspace"]["id"] == ws, "the token still works after a restart")
+    s.stop()
+    blob = b""
+    for suffix in ("", "-wal", "-shm"):
+        p = db + suffix
+        if os.path.exists(p):
+            blob += open(p, "rb").read()
+    check(secret.encode() not in blob and secret[-38:].encode() not in blob,
+          "the token secret is not in the database files")
+    log = open(os.path.join(work, "server.log"), "rb").read()
+    check(secret.encode() not in log and secret[-38:].encode() not in log,
+          "the token secret is not in the logs")
+    check(b"owner-password-1" not in log and b"owner-password-1" not in blob,
+          "the admin password is in neither the logs nor the database")
+
+    # org create
+    out = subprocess.run([BIN, "org", "create", "--name", "Second", "--admin-email", "two@example.test",
+                          "--admin-password", "second-password-1", "--db", db],
+                         capture_output=True, text=True, cwd=work)
+    ok = out.returncode == 0
+    try:
+        printed = json.loads(out.stdout)
+    except ValueError:
+        printed = {}
+    check(ok and printed.get("organizationId", "").startswith("org_") and printed.get("adminUserId"),
+          "org create prints {organizationId, adminUserId}")
+    out = subprocess.run([BIN, "org", "create", "--name", "Third", "--admin-email", "two@example.test",
+                          "--admin-password", "short", "--db", db], capture_output=True, text=True, cwd=work)
+    check(out.returncode != 0 and "adminPassword" in out.stderr, "org create rejects a short password")
+
+    # SIGTERM drains an in-flight request: a slow login (Argon2) still answers.
+    s = Server(work, ["--db", db], env)
+    import threading
+    answer = {}
+
+    def slow():
+        try:
+            answer["status"] = call(s.port, "POST", "/api/session",
+                                    {"email": "owner@example.test", "password": "owner-password-1"})[0]
+        except OSError as e:
+            answer["error"] = str(e)
+    t = threading.Thread(target=slow)
+    t.start()
+    time.sleep(0.01)
+    s.proc.send_signal(signal.SIGTERM)
+    t.join(20)
+    code = s.proc.wait(timeout=15)
+    s.log.close()
+    check(answer.get("status") == 200 and code == 0, "an in-flight request finishes during SIGTERM")
+
+    failed = results.count(False)
+    print(f"{len(results) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
