@@ -20,6 +20,7 @@ std::condition_variable g_cv;
 Argon2Params g_params;
 uint32_t g_running = 0;
 std::atomic<uint64_t> g_count{0};
+uint32_t g_peak = 0;
 
 // RAII slot of the Argon2 semaphore.
 class Slot {
@@ -28,6 +29,7 @@ class Slot {
     std::unique_lock<std::mutex> lock(g_mu);
     g_cv.wait(lock, [] { return g_running < g_params.max_concurrent; });
     ++g_running;
+    if (g_running > g_peak) g_peak = g_running;
   }
   ~Slot() {
     {
@@ -86,5 +88,10 @@ bool IsArgon2idPhc(const std::string& phc) {
 }
 
 uint64_t Argon2Count() { return g_count.load(); }
+
+uint32_t Argon2RunningPeak() {
+  std::lock_guard<std::mutex> lock(g_mu);
+  return g_peak;
+}
 
 }  // namespace accessd::auth

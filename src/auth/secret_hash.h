@@ -40,5 +40,7 @@ bool IsArgon2idPhc(const std::string& phc);
 // Number of Argon2 computations that ran in this process (tests and the
 // benchmark use it to prove the cache works).
 uint64_t Argon2Count();
+// The most computations that ever ran at once in this process (tests).
+uint32_t Argon2RunningPeak();
 
 }  // namespace accessd::auth
