@@ -16,7 +16,12 @@ pkgs=(
   nlohmann-json3-dev                                       # JSON
   doctest-dev                                              # tests
   python3 curl                                             # contract check, smoke scripts
+  chromium                                                 # dashboard browser tests (tests/browser)
 )
+# Node.js drives the browser tests; machines that ship their own node keep it.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  pkgs+=(nodejs npm)
+fi
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(wrk)
 fi

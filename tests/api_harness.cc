@@ -54,7 +54,10 @@ TestServer::TestServer(Config config, const Clock* clock) : config_(std::move(co
   config_.threads = 16;
   Start();
   auto boot = app_->identity().Bootstrap(kAdminEmail, std::string(kAdminPassword));
-  REQUIRE(boot.ok());
+  if (!boot.ok()) {
+    Stop();  // join the server thread before REQUIRE throws out of the constructor
+    FAIL("bootstrap failed: " << boot.status().message());
+  }
   org_id_ = boot->org_id;
 }
 

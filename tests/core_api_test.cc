@@ -453,7 +453,10 @@ TEST_CASE("invitations: create, list without tokens, accept once, expire after 3
 TEST_CASE("leaked tokens can be revoked by anyone; the answer reveals nothing") {
   accessd::Config cfg;
   cfg.revoke_per_minute = 4;
-  TestServer s(cfg);
+  // A fake clock keeps the limiter's one-minute window from rolling over
+  // halfway through the test.
+  accessd::FakeClock clock(1'800'000'000'000);
+  TestServer s(cfg, &clock);
   Caller admin = s.Admin();
   std::string ws = s.CreateWorkspace(admin, "Prod");
   auto sat = s.CreateSat(admin, "workspace", ws);
@@ -614,4 +617,20 @@ TEST_CASE("bad input gets a 4xx JSON error and changes nothing") {
   }
   CHECK(s.Call(admin, "GET", "/api/workspaces").body["workspaces"].empty());
   CHECK(AuditRows(s, s.org_id()).size() == audit_before);
+}
+
+TEST_CASE("a PAT follows its user's workspace membership on the next request") {
+  TestServer s;
+  Caller admin = s.Admin();
+  std::string ws = s.CreateWorkspace(admin, "Prod");
+  Caller m = s.CreateUser(admin, "m@example.test", "member", {ws});
+  auto pat = s.CreatePat(m, ws, "read_write");
+  Caller pc = TestServer::Bearer(pat.secret);
+  REQUIRE(s.Call(pc, "GET", "/v2/workspace").status == 200);
+  REQUIRE(s.Call(admin, "PUT", "/api/members/" + m.user_id + "/workspaces",
+                 json{{"workspaceIds", json::array()}}).status == 200);
+  CheckError(s.Call(pc, "GET", "/v2/workspace"), 403, "forbidden");
+  REQUIRE(s.Call(admin, "PUT", "/api/members/" + m.user_id + "/workspaces",
+                 json{{"workspaceIds", {ws}}}).status == 200);
+  CHECK(s.Call(pc, "GET", "/v2/workspace").status == 200);
 }

@@ -15,6 +15,7 @@ void SetLogLevel(LogLevel level);
 bool ParseLogLevel(const std::string& s, LogLevel* out);
 void Log(LogLevel level, const std::string& msg);
 
+inline void LogDebug(const std::string& msg) { Log(LogLevel::kDebug, msg); }
 inline void LogInfo(const std::string& msg) { Log(LogLevel::kInfo, msg); }
 inline void LogWarn(const std::string& msg) { Log(LogLevel::kWarn, msg); }
 inline void LogError(const std::string& msg) { Log(LogLevel::kError, msg); }

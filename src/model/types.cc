@@ -51,6 +51,17 @@ std::optional<PatScope> ParsePatScope(const std::string& s) {
   return std::nullopt;
 }
 
+const char* ConnectionEndField(auth::ResourceType t) {
+  switch (t) {
+    case auth::ResourceType::kSources: return "sourceId";
+    case auth::ResourceType::kTransformations: return "transformationId";
+    case auth::ResourceType::kDestinations: return "destinationId";
+    case auth::ResourceType::kTrackingPlans: return "trackingPlanId";
+    case auth::ResourceType::kLibraries: break;
+  }
+  return "resourceId";
+}
+
 const char* ActorTypeName(ActorType a) {
   switch (a) {
     case ActorType::kUser: return "user";

@@ -125,6 +125,11 @@ struct Resource {
   int64_t updated_at = 0;
 };
 
+// The wire name of a connection end: "sourceId", "transformationId",
+// "destinationId", "trackingPlanId" (SPEC §6); "resourceId" for libraries,
+// which are never connected.
+const char* ConnectionEndField(auth::ResourceType t);
+
 struct Connection {
   std::string id;
   std::string org_id;

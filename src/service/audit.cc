@@ -55,15 +55,20 @@ Status CommitChange(store::Database& db, const Clock& clock, model::RequestConte
 Status RecordRequest(store::Database& db, const Clock& clock, const model::RequestContext& ctx,
                      const std::string& outcome, int status) {
   Change change;
-  change.target_type = ctx.target_type.empty() ? "workspace" : ctx.target_type;
-  change.target_id = ctx.target_id.empty()
-                         ? (ctx.workspace_id ? *ctx.workspace_id : ctx.principal.org_id)
-                         : ctx.target_id;
-  change.action = ctx.action.empty() ? "read" : ctx.action;
   change.workspace_id = ctx.workspace_id;
   if (!change.workspace_id && !ctx.principal.token_workspace_id.empty()) {
     change.workspace_id = ctx.principal.token_workspace_id;
   }
+  // A request refused before its handler named a target (a gate or CSRF
+  // refusal) is recorded against the token's workspace, or its organization.
+  if (ctx.target_type.empty()) {
+    change.target_type = change.workspace_id ? "workspace" : "organization";
+    change.target_id = change.workspace_id ? *change.workspace_id : ctx.principal.org_id;
+  } else {
+    change.target_type = ctx.target_type;
+    change.target_id = ctx.target_id;
+  }
+  change.action = ctx.action.empty() ? "read" : ctx.action;
   model::AuditRow row =
       MakeAuditRow(&ctx, ctx.principal.org_id, change, outcome, status, clock.NowMs());
   return RecordRow(db, row);

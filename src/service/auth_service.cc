@@ -170,7 +170,9 @@ StatusOr<model::Principal> AuthService::AuthenticateToken(std::string_view token
           it->second.principal.reset();
           it->second.epoch = e0;
         }
-        return rebuilt.status();
+        // Owner deactivated or removed, or the row is gone: always 401, and
+        // never a word about which (SPEC §3).
+        return Status::Unauthenticated();
       }
       auto p = std::make_shared<const model::Principal>(std::move(rebuilt.value()));
       if (it != cache_.end() && it->second.secret_digest == digest) {

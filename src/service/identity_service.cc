@@ -256,6 +256,12 @@ StatusOr<model::Workspace> IdentityService::ReachableWorkspace(const model::Requ
                                                                const std::string& id) {
   std::optional<model::Workspace> ws;
   bool reaches = false;
+  // A PAT whose user lost the workspace authenticates but may do nothing
+  // there (the resource API answers the same).
+  if (ctx.principal.IsToken() && ctx.principal.token_workspace_id == id &&
+      !ctx.principal.reaches_workspace) {
+    return Status::Forbidden("the token's user no longer has access to this workspace");
+  }
   db_.Read([&](store::Conn& c) {
     ws = store::FindWorkspace(c, ctx.principal.org_id, id);
     if (!ws) return;

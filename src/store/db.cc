@@ -2,6 +2,7 @@
 #include "store/db.h"
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -70,6 +71,7 @@ struct Database::Impl {
   bool closing = false;
   bool closed = false;
   std::atomic<uint64_t> commits{0};
+  std::atomic<uint64_t> batches{0}, jobs_run{0}, run_us{0}, commit_us{0}, max_batch{0};
   std::atomic<uint64_t> jobs_committed{0};
 
   void WriterLoop();
@@ -173,6 +175,11 @@ void Database::Impl::WriterLoop() {
 
 void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
   SQLite::Database& db = writer->db();
+  using Clock = std::chrono::steady_clock;
+  const auto t0 = Clock::now();
+  ++batches;
+  jobs_run += batch.size();
+  if (batch.size() > max_batch) max_batch = batch.size();
   try {
     writer->Exec("BEGIN IMMEDIATE");
   } catch (const SQLite::Exception& e) {
@@ -200,6 +207,16 @@ void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
     }
   }
   bool committed = false;
+  const auto t1 = Clock::now();
+  run_us += std::chrono::duration_cast<std::chrono::microseconds>(t1 - t0).count();
+  struct CommitTimer {
+    Impl* impl;
+    Clock::time_point start;
+    ~CommitTimer() {
+      impl->commit_us +=
+          std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - start).count();
+    }
+  } timer{this, t1};
   try {
     writer->Exec("COMMIT");
     committed = true;
@@ -255,6 +272,16 @@ bool Database::Ping() {
 uint64_t Database::commits() const { return impl_->commits.load(); }
 
 uint64_t Database::jobs_committed() const { return impl_->jobs_committed.load(); }
+
+Database::WriterStats Database::writer_stats() const {
+  WriterStats s;
+  s.batches = impl_->batches.load();
+  s.jobs = impl_->jobs_run.load();
+  s.run_us = impl_->run_us.load();
+  s.commit_us = impl_->commit_us.load();
+  s.max_batch = impl_->max_batch.load();
+  return s;
+}
 
 const std::string& Database::path() const { return impl_->options.path; }
 

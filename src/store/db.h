@@ -67,9 +67,17 @@ class Database {
   // True when a trivial query answers (for /readyz).
   bool Ping();
 
-  // Statistics for tests and the benchmark.
+  // Statistics for tests, the benchmark and debug logs.
   uint64_t commits() const;
   uint64_t jobs_committed() const;
+  struct WriterStats {
+    uint64_t batches = 0;     // transactions attempted
+    uint64_t jobs = 0;        // jobs run (committed or not)
+    uint64_t run_us = 0;      // time spent running jobs
+    uint64_t commit_us = 0;   // time spent in COMMIT (the fsync)
+    uint64_t max_batch = 0;   // largest batch seen
+  };
+  WriterStats writer_stats() const;
 
   const std::string& path() const;
 

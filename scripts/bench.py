@@ -1,0 +1,325 @@
+#!/usr/bin/env python3
+"""bench.py BUILD_DIR — measures accessd against its own /healthz (SPEC targets in issue 5).
+
+Starts the optimised binary on a fresh database, seeds data over the API, drives it with wrk from
+a second process, and prints one table: every figure as a ratio against /healthz measured in the
+same run, plus absolute numbers. Not part of `make test`.
+
+Figures:
+  1. audited read   GET /v2/sources with a workspace SAT, 16 connections; audit rows == requests
+  2. audited write  PATCH /v2/sources/{id} with a workspace SAT, 16 connections
+  3. token costs    first use (one Argon2id), server CPU per cached use, forged/malformed refusal rate
+  4. burst          64 never-seen tokens at once: peak RSS, all accepted
+  5. audit page     GET /v2/audit-logs?workspace_id=… deep in 1,000,000 rows: median latency
+  6. startup        exec → /readyz 200 on that 1,000,000-row database
+Environment: BENCH_SECONDS (default 8), BENCH_CONNECTIONS (default 16).
+"""
+import http.client
+import json
+import os
+import random
+import shutil
+import signal
+import socket
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+BUILD = sys.argv[1] if len(sys.argv) > 1 else "build-bench"
+BIN = os.path.abspath(os.path.join(BUILD, "accessd"))
+SECONDS = int(os.environ.get("BENCH_SECONDS", "8"))
+CONNS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
+EMAIL, PASSWORD = "bench@example.test", "bench-password-1"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    p = s.getsockname()[1]
+    s.close()
+    return p
+
+
+def call(port, method, path, body=None, headers=None):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    h = dict(headers or {})
+    data = json.dumps(body).encode() if body is not None else None
+    if data is not None:
+        h["Content-Type"] = "application/json"
+    c.request(method, path, body=data, headers=h)
+    r = c.getresponse()
+    text = r.read()
+    try:
+        parsed = json.loads(text) if text else None
+    except ValueError:
+        parsed = None
+    return r.status, parsed, dict(r.getheaders())
+
+
+class Server:
+    def __init__(self, work, db, extra_env=None):
+        self.port = free_port()
+        self.work = work
+        env = dict(os.environ, ACCESSD_ADMIN_EMAIL=EMAIL, ACCESSD_ADMIN_PASSWORD=PASSWORD)
+        env.update(extra_env or {})
+        cfg = os.path.join(work, "bench.toml")
+        with open(cfg, "w") as f:
+            # Access logging off: a line per request would measure the terminal.
+            f.write("[server]\naccess_log = false\n")
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen([BIN, "serve", "--config", cfg, "--listen", f"127.0.0.1:{self.port}",
+                                      "--db", db], cwd=work, env=env,
+                                     stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "log"), "ab"))
+        self.ready_ms = None
+        while True:
+            try:
+                if call(self.port, "GET", "/readyz")[0] == 200:
+                    self.ready_ms = (time.perf_counter() - self.t0) * 1000
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    raise RuntimeError("server exited")
+                time.sleep(0.002)
+
+    def cpu_seconds(self):
+        with open(f"/proc/{self.proc.pid}/stat") as f:
+            parts = f.read().rsplit(")", 1)[1].split()
+        ticks = os.sysconf("SC_CLK_TCK")
+        return (int(parts[11]) + int(parts[12])) / ticks
+
+    def rss_peak_mib(self):
+        with open(f"/proc/{self.proc.pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+        return 0
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(timeout=30)
+
+
+def wrk(port, path, headers=None, script=None, seconds=SECONDS, conns=CONNS, threads=2, latency=False):
+    cmd = ["wrk", "-t", str(threads), "-c", str(conns), "-d", f"{seconds}s"]
+    for k, v in (headers or {}).items():
+        cmd += ["-H", f"{k}: {v}"]
+    if script:
+        cmd += ["-s", script]
+    if latency:
+        cmd += ["--latency"]
+    cmd.append(f"http://127.0.0.1:{port}{path}")
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    rps, total, non2xx, p50 = 0.0, 0, 0, None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("Requests/sec:"):
+            rps = float(line.split()[1])
+        elif "requests in" in line:
+            total = int(line.split()[0])
+        elif line.startswith("Non-2xx or 3xx responses:"):
+            non2xx = int(line.split()[-1])
+        elif line.startswith("50%"):
+            v = line.split()[1]
+            p50 = float(v[:-2]) if v.endswith("ms") else float(v[:-2]) / 1000 if v.endswith("us") else float(v[:-1]) * 1000
+    return {"rps": rps, "total": total, "non2xx": non2xx, "p50_ms": p50, "raw": out}
+
+
+def login(port):
+    st, body, headers = call(port, "POST", "/api/session", {"email": EMAIL, "password": PASSWORD})
+    assert st == 200, body
+    return {"Cookie": headers["Set-Cookie"].split(";", 1)[0], "X-CSRF-Token": body["csrfToken"]}
+
+
+def audit_count(db):
+    c = sqlite3.connect(db)
+    n = c.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    c.close()
+    return n
+
+
+def main():
+    if not shutil.which("wrk"):
+        sys.exit("bench: wrk is not installed (scripts/install-deps.sh --bench)")
+    work = tempfile.mkdtemp(prefix="accessd-bench-")
+    db = os.path.join(work, "bench.db")
+    rows = []
+
+    def row(name, value, unit, ratio=None, target="", ok=None):
+        rows.append((name, value, unit, ratio, target, ok))
+
+    s = Server(work, db)
+    admin = login(s.port)
+    st, body, _ = call(s.port, "POST", "/api/workspaces", {"name": "Bench"}, admin)
+    ws = body["workspace"]["id"]
+    policy = {"sources": {"edit": True, "connect": True, "create_delete": True}}
+    st, body, _ = call(s.port, "POST", "/api/service-access-tokens",
+                       {"level": "workspace", "name": "bench", "workspaceId": ws, "policy": policy}, admin)
+    sat = body["secret"]
+    auth = {"Authorization": f"Bearer {sat}"}
+    have_sources = call(s.port, "GET", "/v2/sources", headers=auth)[0] == 200
+    read_path = "/v2/sources" if have_sources else "/v2/workspace"
+    source_id = None
+    if have_sources:
+        for i in range(20):
+            st, body, _ = call(s.port, "POST", "/v2/sources",
+                               {"name": f"source-{i}", "type": "javascript", "config": {"n": i}}, auth)
+            assert st == 201, body
+            source_id = body["source"]["id"]
+
+    # Warm-up, then the baseline.
+    wrk(s.port, "/healthz", seconds=2)
+    base = wrk(s.port, "/healthz")
+    row("GET /healthz (baseline)", base["rps"], "req/s", 1.0)
+
+    # 1. audited read
+    before = audit_count(db)
+    read = wrk(s.port, read_path, headers=auth)
+    after = audit_count(db)
+    audited = after - before
+    ok_rows = audited == read["total"]
+    r = read["rps"] / base["rps"]
+    row(f"GET {read_path} (workspace SAT, audited)", read["rps"], "req/s", r, ">= 0.70", r >= 0.70)
+    row("  audit rows written / requests served", f"{audited}/{read['total']}", "", None, "equal", ok_rows)
+
+    # 2. audited write
+    if source_id:
+        lua = os.path.join(work, "patch.lua")
+        with open(lua, "w") as f:
+            f.write('wrk.method = "PATCH"\nwrk.body = \'{"enabled": true, "config": {"k": 1}}\'\n'
+                    'wrk.headers["Content-Type"] = "application/json"\n')
+        write = wrk(s.port, f"/v2/sources/{source_id}", headers=auth, script=lua)
+        r = write["rps"] / base["rps"]
+        row("PATCH /v2/sources/{id} (workspace SAT, audited)", write["rps"], "req/s", r, ">= 0.50",
+            r >= 0.50 and write["non2xx"] == 0)
+    else:
+        row("PATCH /v2/sources/{id}", "n/a", "", None, ">= 0.50", None)
+
+    # 3. token costs: first use vs cached use; forged refusals.
+    st, body, _ = call(s.port, "POST", "/api/service-access-tokens",
+                       {"level": "workspace", "name": "fresh", "workspaceId": ws}, admin)
+    fresh = body["secret"]
+    t0 = time.perf_counter()
+    call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Bearer {fresh}"})
+    first_ms = (time.perf_counter() - t0) * 1000
+    t0 = time.perf_counter()
+    call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Bearer {fresh}"})
+    second_ms = (time.perf_counter() - t0) * 1000
+    row("first use of a token (one Argon2id)", round(first_ms, 1), "ms", None, "~ one hash")
+    row("second use of the same token", round(second_ms, 2), "ms", None, "no hash")
+    cpu0 = s.cpu_seconds()
+    cached = wrk(s.port, "/v2/workspace", headers={"Authorization": f"Bearer {fresh}"}, seconds=4)
+    cpu1 = s.cpu_seconds()
+    per_req_us = (cpu1 - cpu0) / max(cached["total"], 1) * 1e6
+    row("server CPU per cached-token request (incl. audit)", round(per_req_us, 1), "us", None, "<= 100",
+        per_req_us <= 100)
+    forged = "acd_satw_AAAAAAAAAAAA_" + "B" * 32 + "000000"
+    bad = wrk(s.port, "/v2/workspace", headers={"Authorization": f"Bearer {forged}"})
+    r = bad["rps"] / base["rps"]
+    row("forged token refused (401)", bad["rps"], "req/s", r, ">= 0.90", r >= 0.90)
+    mal = wrk(s.port, "/v2/workspace", headers={"Authorization": "Bearer not-a-token"})
+    r = mal["rps"] / base["rps"]
+    row("malformed token refused (401)", mal["rps"], "req/s", r, ">= 0.90", r >= 0.90)
+
+    # 4. burst of 64 never-seen tokens after a restart (empty cache).
+    secrets = []
+    for i in range(64):
+        st, body, _ = call(s.port, "POST", "/api/service-access-tokens",
+                           {"level": "workspace", "name": f"burst-{i}", "workspaceId": ws}, admin)
+        secrets.append(body["secret"])
+    s.stop()
+    s = Server(work, db)
+    statuses = []
+    lock = threading.Lock()
+    barrier = threading.Barrier(64)
+
+    def hit(secret):
+        barrier.wait()
+        st = call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Bearer {secret}"})[0]
+        with lock:
+            statuses.append(st)
+    t0 = time.perf_counter()
+    threads = [threading.Thread(target=hit, args=(x,)) for x in secrets]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    burst_s = time.perf_counter() - t0
+    peak = s.rss_peak_mib()
+    row("burst: 64 never-seen tokens, peak RSS", round(peak, 1), "MiB", None, "< 128", peak < 128)
+    row("burst: accepted", f"{statuses.count(200)}/64 in {burst_s:.2f}s", "", None, "64/64",
+        statuses.count(200) == 64)
+    s.stop()
+
+    # 5 + 6. a million audit rows, seeded offline in bulk, then paging and startup.
+    c = sqlite3.connect(db)
+    org = c.execute("SELECT id FROM organizations").fetchone()[0]
+    other_ws = "ws_benchother00000000"
+    have = c.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    need = 1_000_000 - have
+    now_ms = int(time.time() * 1000)
+    batch = []
+    c.execute("BEGIN")
+    for i in range(need):
+        w = ws if i % 4 == 0 else other_ws
+        batch.append((now_ms - (need - i), org, w, "service_access_token", "seedtoken000",
+                      "source", f"src_{i % 1000}", "read", "127.0.0.1", "bench", "success", "{}"))
+        if len(batch) == 50000:
+            c.executemany("INSERT INTO audit_log (created_at, org_id, workspace_id, actor_type, actor_id, "
+                          "target_type, target_id, action, ip, user_agent, outcome, details) "
+                          "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+            batch.clear()
+    if batch:
+        c.executemany("INSERT INTO audit_log (created_at, org_id, workspace_id, actor_type, actor_id, "
+                      "target_type, target_id, action, ip, user_agent, outcome, details) "
+                      "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", batch)
+    c.execute("COMMIT")
+    total_rows = c.execute("SELECT count(*) FROM audit_log").fetchone()[0]
+    mid = c.execute("SELECT id FROM audit_log WHERE workspace_id = ? ORDER BY id LIMIT 1 OFFSET 200000",
+                    (ws,)).fetchone()[0]
+    c.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    c.close()
+
+    starts = []
+    for _ in range(5):
+        s = Server(work, db)
+        starts.append(s.ready_ms)
+        s.stop()
+    start_ms = statistics.median(starts)
+    s = Server(work, db)
+    admin = login(s.port)
+    path = f"/v2/audit-logs?workspace_id={ws}&per_page=100&after_cursor={mid}"
+    st, body, _ = call(s.port, "GET", path, headers=admin)
+    assert st == 200 and len(body["data"]) == 100, (st, body)
+    lat = []
+    for _ in range(300):
+        t0 = time.perf_counter()
+        call(s.port, "GET", path, headers=admin)
+        lat.append((time.perf_counter() - t0) * 1000)
+    p50 = statistics.median(lat)
+    row(f"audit page, workspace filter, deep in {total_rows:,} rows (p50)", round(p50, 2), "ms", None,
+        "< 10", p50 < 10)
+    row(f"startup to /readyz on {total_rows:,} audit rows (median of 5)", round(start_ms, 1), "ms", None,
+        "< 100", start_ms < 100)
+    s.stop()
+
+    # The table.
+    print()
+    print(f"{'figure':58} {'value':>16} {'unit':6} {'vs /healthz':>11}  {'target':8} {'met':4}")
+    print("-" * 110)
+    for name, value, unit, ratio, target, ok in rows:
+        v = f"{value:,.0f}" if isinstance(value, float) and value > 1000 else str(value)
+        rr = f"{ratio:.2f}" if ratio is not None else ""
+        okv = "" if ok is None else ("yes" if ok else "NO")
+        print(f"{name:58} {v:>16} {unit:6} {rr:>11}  {target:8} {okv:4}")
+    print()
+    print(f"wrk: {CONNS} connections, 2 threads, {SECONDS}s per figure; machine: {os.cpu_count()} cores")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
