@@ -181,10 +181,12 @@ def main():
     read = wrk(s.port, read_path, headers=auth)
     after = audit_count(db)
     audited = after - before
-    ok_rows = audited == read["total"]
+    # wrk counts answers it read; requests still in flight when it stops were
+    # served and audited but not counted, at most one per connection.
+    ok_rows = 0 <= audited - read["total"] <= CONNS
     r = read["rps"] / base["rps"]
     row(f"GET {read_path} (workspace SAT, audited)", read["rps"], "req/s", r, ">= 0.70", r >= 0.70)
-    row("  audit rows written / requests served", f"{audited}/{read['total']}", "", None, "equal", ok_rows)
+    row("  audit rows written / answers read by wrk", f"{audited}/{read['total']}", "", None, "equal*", ok_rows)
 
     # 2. audited write
     if source_id:

@@ -443,7 +443,9 @@ TEST_CASE("invitations: create, list without tokens, accept once, expire after 3
   CheckError(s.Call(Caller{}, "POST", "/api/invitations/accept",
                     json{{"token", token_b}, {"displayName", "B"}, {"password", "long-enough-pass"}}),
              404, "not_found");
-  // Re-log in: the admin's session went idle in fake time too.
+  // The admin's session went idle past its limit (12 h by default) in fake
+  // time: it is refused, and a new login works.
+  CheckError(s.Call(admin, "GET", "/api/me"), 401, "unauthenticated");
   Caller admin2 = s.Admin();
   CHECK(s.Call(admin2, "GET", "/api/invitations").body["invitations"].empty());
   CHECK(s.Call(admin2, "DELETE", "/api/invitations/" + id_b).status == 204);

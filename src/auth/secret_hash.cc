@@ -3,6 +3,7 @@
 #include "auth/secret_hash.h"
 
 #include <argon2.h>
+#include <malloc.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -50,6 +51,13 @@ Argon2Params CurrentParams() {
 }  // namespace
 
 void ConfigureArgon2(const Argon2Params& params) {
+  // Each computation mallocs argon2_memory_kib in one block. glibc's dynamic
+  // mmap threshold rises after the first such block is freed, after which
+  // these blocks come from per-thread arenas that keep the memory: with many
+  // worker threads RSS grew to hundreds of MiB. A fixed threshold keeps every
+  // block mmapped and returned to the system on free, so resident memory
+  // follows max_concurrent.
+  mallopt(M_MMAP_THRESHOLD, 1 << 20);
   std::lock_guard<std::mutex> lock(g_mu);
   g_params = params;
   if (g_params.max_concurrent == 0) g_params.max_concurrent = 1;
