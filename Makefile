@@ -35,7 +35,7 @@ LIB_OBJS := $(LIB_SRCS:%.cc=$(BUILD)/obj/%.o) $(GEN_SRCS:$(BUILD)/gen/%.cc=$(BUI
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
 WEB_FILES := $(shell find web -type f -not -path '*/node_modules/*' -not -path 'web/tests/*' 2>/dev/null)
 
-.PHONY: all deps build run test unit-test api-test contract-check browser-test asan bench fmt clean help
+.PHONY: all deps build run test asan bench fmt clean help
 
 all: build ## build the server and the test binary
 
@@ -77,7 +77,7 @@ asan: deps ## run the tests under AddressSanitizer and UBSan
 	@$(MAKE) -j$(JOBS) BUILD=build-asan OPT="-O1 -g" \
 	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer" build-asan/accessd build-asan/accessd_test
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ACCESSD_TEST_FAST_HASH=1 build-asan/accessd_test
+	  build-asan/accessd_test
 
 bench: ## measure throughput against /healthz (needs wrk; see BENCHMARKS.md)
 	@scripts/install-deps.sh --bench
