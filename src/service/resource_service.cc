@@ -31,38 +31,22 @@ using nlohmann::json;
 // configuration needs more than a handful of levels.
 constexpr int kMaxConfigDepth = 32;
 
-const char* IdPrefixOf(ResourceType t) {
-  switch (t) {
-    case ResourceType::kSources:
-      return "src";
-    case ResourceType::kDestinations:
-      return "dst";
-    case ResourceType::kTransformations:
-      return "trf";
-    case ResourceType::kLibraries:
-      return "lib";
-    case ResourceType::kTrackingPlans:
-      return "tp";
-  }
-  return "res";
-}
+// Per resource type: the id prefix, and the singular noun for messages
+// ("source not found"), indexed by ResourceType.
+struct TypeNames {
+  const char* id_prefix;
+  const char* noun;
+};
+constexpr TypeNames kTypeNames[auth::kResourceTypeCount] = {
+    {"src", "source"},       // kSources
+    {"dst", "destination"},  // kDestinations
+    {"trf", "transformation"},  // kTransformations
+    {"lib", "library"},      // kLibraries
+    {"tp", "tracking plan"},  // kTrackingPlans
+};
 
-// The singular noun for messages ("source not found").
-const char* NounOf(ResourceType t) {
-  switch (t) {
-    case ResourceType::kSources:
-      return "source";
-    case ResourceType::kDestinations:
-      return "destination";
-    case ResourceType::kTransformations:
-      return "transformation";
-    case ResourceType::kLibraries:
-      return "library";
-    case ResourceType::kTrackingPlans:
-      return "tracking plan";
-  }
-  return "resource";
-}
+const char* IdPrefixOf(ResourceType t) { return kTypeNames[static_cast<int>(t)].id_prefix; }
+const char* NounOf(ResourceType t) { return kTypeNames[static_cast<int>(t)].noun; }
 
 // Sources and destinations carry a free-text "type" (SPEC §6).
 bool HasSubtype(ResourceType t) {
