@@ -72,11 +72,7 @@ int64_t InsertAudit(Conn& c, const model::AuditRow& row) {
       "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)");
   st.bind(1, row.created_at);
   st.bind(2, row.org_id);
-  if (row.workspace_id) {
-    st.bind(3, *row.workspace_id);
-  } else {
-    st.bind(3);
-  }
+  BindOpt(st, 3, row.workspace_id);
   st.bind(4, row.actor_type);
   st.bind(5, row.actor_id);
   st.bind(6, row.target_type);

@@ -7,7 +7,9 @@
 
 #include <SQLiteCpp/SQLiteCpp.h>
 
+#include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -51,5 +53,33 @@ class Conn {
   std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
   std::vector<SQLite::Statement*> used_;
 };
+
+// NULL-aware column reads and bindings shared by every store file.
+inline std::optional<std::string> OptString(const SQLite::Column& col) {
+  if (col.isNull()) return std::nullopt;
+  return col.getString();
+}
+
+inline std::optional<int64_t> OptInt(const SQLite::Column& col) {
+  if (col.isNull()) return std::nullopt;
+  return col.getInt64();
+}
+
+// Binds the value, or NULL when absent.
+inline void BindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
+  if (v) {
+    st.bind(i, *v);
+  } else {
+    st.bind(i);
+  }
+}
+
+inline void BindOpt(SQLite::Statement& st, int i, const std::optional<int64_t>& v) {
+  if (v) {
+    st.bind(i, *v);
+  } else {
+    st.bind(i);
+  }
+}
 
 }  // namespace accessd::store

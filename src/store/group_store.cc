@@ -44,11 +44,7 @@ void InsertGroup(Conn& c, const model::Group& g) {
   st.bind(2, g.org_id);
   st.bind(3, g.name);
   st.bind(4, g.description);
-  if (g.external_id) {
-    st.bind(5, *g.external_id);
-  } else {
-    st.bind(5);
-  }
+  BindOpt(st, 5, g.external_id);
   st.bind(6, g.scim_managed ? 1 : 0);
   st.bind(7, g.created_at);
   st.bind(8, g.updated_at);
@@ -107,11 +103,7 @@ void UpdateGroup(Conn& c, const model::Group& g) {
       "updated_at = ? WHERE id = ? AND org_id = ?");
   st.bind(1, g.name);
   st.bind(2, g.description);
-  if (g.external_id) {
-    st.bind(3, *g.external_id);
-  } else {
-    st.bind(3);
-  }
+  BindOpt(st, 3, g.external_id);
   st.bind(4, g.scim_managed ? 1 : 0);
   st.bind(5, g.updated_at);
   st.bind(6, g.id);

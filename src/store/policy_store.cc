@@ -24,9 +24,11 @@ PolicySubject ParseSubject(const std::string& s) {
   return PolicySubject::kBaseline;
 }
 
+}  // namespace
+
 // Stored documents were validated when written. Ids of resources deleted
 // since are tolerated (they no longer match anything).
-auth::Policy Decode(const std::string& text, int64_t seq_mark) {
+auth::Policy DecodeStoredPolicy(const std::string& text, int64_t seq_mark) {
   std::vector<auth::PolicyError> errors;
   auto doc = nlohmann::json::parse(text, nullptr, false);
   auto p = auth::ParsePolicy(doc, [](auth::ResourceType, const std::string&) { return true; },
@@ -35,8 +37,6 @@ auth::Policy Decode(const std::string& text, int64_t seq_mark) {
   out.seq_mark = seq_mark;
   return out;
 }
-
-}  // namespace
 
 std::optional<auth::Policy> GetPolicy(Conn& c, const std::string& workspace_id,
                                       PolicySubject subject, const std::string& subject_id) {
@@ -47,7 +47,7 @@ std::optional<auth::Policy> GetPolicy(Conn& c, const std::string& workspace_id,
   st.bind(2, SubjectName(subject));
   st.bind(3, subject_id);
   if (!st.executeStep()) return std::nullopt;
-  return Decode(st.getColumn(0).getString(), st.getColumn(1).getInt64());
+  return DecodeStoredPolicy(st.getColumn(0).getString(), st.getColumn(1).getInt64());
 }
 
 void PutPolicy(Conn& c, const std::string& workspace_id, PolicySubject subject,
@@ -95,7 +95,8 @@ std::vector<auth::SourcedPolicy> PoliciesForUser(Conn& c, const std::string& wor
     while (st.executeStep()) {
       if (st.getColumn(1).isNull()) continue;
       out.push_back({"group:" + st.getColumn(0).getString(),
-                     Decode(st.getColumn(1).getString(), st.getColumn(2).getInt64())});
+                     DecodeStoredPolicy(st.getColumn(1).getString(),
+                                        st.getColumn(2).getInt64())});
     }
   }
   if (auto m = GetPolicy(c, workspace_id, PolicySubject::kMember, user_id)) {
@@ -116,7 +117,7 @@ std::vector<StoredPolicy> PoliciesOfWorkspace(Conn& c, const std::string& worksp
   std::vector<StoredPolicy> out;
   while (st.executeStep()) {
     out.push_back({ParseSubject(st.getColumn(0).getString()), st.getColumn(1).getString(),
-                   Decode(st.getColumn(2).getString(), st.getColumn(3).getInt64())});
+                   DecodeStoredPolicy(st.getColumn(2).getString(), st.getColumn(3).getInt64())});
   }
   return out;
 }

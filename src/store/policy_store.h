@@ -12,6 +12,11 @@ namespace accessd::store {
 
 class Conn;
 
+// A stored canonical document with its seq mark. Ids of resources deleted
+// since it was saved are tolerated (they match nothing); an unreadable
+// document grants nothing.
+auth::Policy DecodeStoredPolicy(const std::string& text, int64_t seq_mark);
+
 enum class PolicySubject { kBaseline, kGroup, kMember };
 
 // The stored policy, or nullopt when none was saved (callers treat that as

@@ -15,19 +15,6 @@ namespace {
   "seq, id, org_id, workspace_id, type, name, subtype, enabled, config, extra, write_key, " \
   "created_at, updated_at"
 
-std::optional<std::string> OptString(const SQLite::Column& col) {
-  if (col.isNull()) return std::nullopt;
-  return col.getString();
-}
-
-void BindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) {
-    st.bind(i, *v);
-  } else {
-    st.bind(i);
-  }
-}
-
 // Reads RESOURCE_COLS starting at column `at`.
 model::Resource ReadResource(SQLite::Statement& st, int at) {
   model::Resource r;

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/conn.h"
+#include "store/policy_store.h"
 
 namespace accessd::store {
 
@@ -13,16 +14,6 @@ namespace {
 #define TOKEN_COLS                                                                            \
   "key_id, org_id, kind, name, workspace_id, user_id, scope, policy, policy_seq, created_by, " \
   "created_at, last_used_at, expires_at, legacy_lookup IS NOT NULL, secret_hash"
-
-std::optional<std::string> OptString(const SQLite::Column& col) {
-  if (col.isNull()) return std::nullopt;
-  return col.getString();
-}
-
-std::optional<int64_t> OptInt(const SQLite::Column& col) {
-  if (col.isNull()) return std::nullopt;
-  return col.getInt64();
-}
 
 TokenRow ReadToken(SQLite::Statement& st) {
   TokenRow r;
@@ -35,19 +26,9 @@ TokenRow ReadToken(SQLite::Statement& st) {
   t.user_id = OptString(st.getColumn(5));
   if (auto s = OptString(st.getColumn(6))) t.scope = model::ParsePatScope(*s);
   if (auto p = OptString(st.getColumn(7))) {
-    // Stored documents were validated when written; ids of deleted resources
-    // are tolerated here (they can no longer match anything).
-    std::vector<auth::PolicyError> errors;
-    auto doc = nlohmann::json::parse(*p, nullptr, false);
-    auto parsed = auth::ParsePolicy(doc, [](auth::ResourceType, const std::string&) { return true; },
-                                    &errors);
-    if (parsed) {
-      parsed->seq_mark = st.getColumn(8).isNull() ? 0 : st.getColumn(8).getInt64();
-      t.policy = std::move(*parsed);
-    } else {
-      t.policy = auth::Policy{};  // unreadable: grants nothing
-    }
+    t.policy = DecodeStoredPolicy(*p, OptInt(st.getColumn(8)).value_or(0));
   }
+
   t.created_by = OptString(st.getColumn(9));
   t.created_at = st.getColumn(10).getInt64();
   t.last_used_at = OptInt(st.getColumn(11));
@@ -55,14 +36,6 @@ TokenRow ReadToken(SQLite::Statement& st) {
   t.legacy = st.getColumn(13).getInt() != 0;
   r.secret_hash = st.getColumn(14).getString();
   return r;
-}
-
-void BindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) {
-    st.bind(i, *v);
-  } else {
-    st.bind(i);
-  }
 }
 
 }  // namespace
@@ -95,16 +68,8 @@ void InsertToken(Conn& c, const model::Token& t, const std::string& secret_hash,
   BindOpt(st, 11, legacy_lookup);
   BindOpt(st, 12, t.created_by);
   st.bind(13, t.created_at);
-  if (t.last_used_at) {
-    st.bind(14, *t.last_used_at);
-  } else {
-    st.bind(14);
-  }
-  if (t.expires_at) {
-    st.bind(15, *t.expires_at);
-  } else {
-    st.bind(15);
-  }
+  BindOpt(st, 14, t.last_used_at);
+  BindOpt(st, 15, t.expires_at);
   st.exec();
 }
 

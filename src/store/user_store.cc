@@ -13,11 +13,6 @@ namespace {
   "id, org_id, email, display_name, given_name, family_name, role, status, "            \
   "password_hash IS NOT NULL, external_id, scim_managed, created_at, updated_at"
 
-std::optional<std::string> OptString(const SQLite::Column& col) {
-  if (col.isNull()) return std::nullopt;
-  return col.getString();
-}
-
 model::User ReadUser(SQLite::Statement& st) {
   model::User u;
   u.id = st.getColumn(0).getString();
@@ -35,14 +30,6 @@ model::User ReadUser(SQLite::Statement& st) {
   u.created_at = st.getColumn(11).getInt64();
   u.updated_at = st.getColumn(12).getInt64();
   return u;
-}
-
-void BindOpt(SQLite::Statement& st, int i, const std::optional<std::string>& v) {
-  if (v) {
-    st.bind(i, *v);
-  } else {
-    st.bind(i);
-  }
 }
 
 std::vector<std::string> JsonIds(const std::string& text) {
