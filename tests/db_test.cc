@@ -79,6 +79,60 @@ TEST_CASE("concurrent writes are batched, and a failing job rolls back alone") {
   CHECK(db->jobs_committed() == static_cast<uint64_t>(ok.load()));
 }
 
+TEST_CASE("one-statement jobs share batches; a failing one undoes only itself") {
+  testing::TempDir dir;
+  auto db = OpenAt((dir.path() / "one.db").string());
+  const int kThreads = 16, kPerThread = 60;
+  std::atomic<int> ok{0}, conflicts{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        model::AuditRow row = Row("org_one", std::to_string(t) + "-" + std::to_string(i));
+        Status s;
+        if (i % 4 == 0) {
+          // Violates the outcome CHECK: the statement fails and, without a
+          // savepoint around it, must still leave nothing behind.
+          row.outcome = "bogus";
+          s = db->WriteOneStatement([&](store::Conn& c) {
+            store::InsertAudit(c, row);
+            return Status::Ok();
+          });
+          CHECK(s.code() == Status::Code::kConflict);
+          conflicts++;
+        } else if (i % 4 == 1) {
+          s = db->Write([&](store::Conn& c) {  // an ordinary job in the same batches
+            store::InsertAudit(c, row);
+            return Status::Ok();
+          });
+          CHECK(s.ok());
+          ok++;
+        } else {
+          s = db->WriteOneStatement([&](store::Conn& c) {
+            store::InsertAudit(c, row);
+            return Status::Ok();
+          });
+          CHECK(s.ok());
+          ok++;
+        }
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::vector<model::AuditRow> rows;
+  db->Read([&](store::Conn& c) {
+    store::AuditQuery q;
+    q.org_id = "org_one";
+    q.limit = 100000;
+    rows = store::QueryAudit(c, q);
+  });
+  CHECK(static_cast<int>(rows.size()) == ok.load());
+  CHECK(conflicts.load() == kThreads * kPerThread / 4);
+  for (const auto& r : rows) CHECK(r.outcome == "success");
+  CHECK(db->commits() < static_cast<uint64_t>(ok.load()));
+  CHECK(db->jobs_committed() == static_cast<uint64_t>(ok.load()));
+}
+
 TEST_CASE("constraint violations become kConflict and change nothing") {
   testing::TempDir dir;
   auto db = OpenAt((dir.path() / "b.db").string());

@@ -75,7 +75,7 @@ Status RecordRequest(store::Database& db, const Clock& clock, const model::Reque
 }
 
 Status RecordRow(store::Database& db, const model::AuditRow& row) {
-  return db.Write([&](store::Conn& c) {
+  return db.WriteOneStatement([&](store::Conn& c) {
     store::InsertAudit(c, row);
     return Status::Ok();
   });

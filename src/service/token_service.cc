@@ -78,7 +78,7 @@ StatusOr<CreatedToken> TokenService::CreateSat(model::RequestContext& ctx, const
   t.workspace_id = in.workspace_id;
   t.created_by = ctx.principal.user->id;
   t.created_at = clock_.NowMs();
-  // Hash before entering the writer: Argon2 must never run on the writer thread.
+  // Hash before entering the writer: Argon2 must never run inside a write batch.
   const std::string hash = auth::HashSecret(generated.parts.secret);
   if (hash.empty()) return Status::Internal("could not hash the token secret");
 

@@ -23,8 +23,9 @@ class Conn {
   SQLite::Database& db() { return *db_; }
 
   // A prepared statement for `sql`, reset and with bindings cleared, ready to
-  // bind. `sql` must be a string literal (its address is part of the key
-  // only through its text). Valid until the next Prepare of the same text.
+  // bind. `sql` must be a string literal: the cache is keyed by its address
+  // (no hashing of the text on every call; two copies of one literal just
+  // get two entries). Valid until the next Prepare of the same literal.
   SQLite::Statement& Prepare(const char* sql) {
     auto it = cache_.find(sql);
     if (it == cache_.end()) {
@@ -46,11 +47,22 @@ class Conn {
     used_.clear();
   }
 
+  // Runs a statement without results through the cache (`sql` a string
+  // literal, as for Prepare): transaction control on the write path, where
+  // parsing the same text again on every job would cost more than running it.
+  void Run(const char* sql) {
+    SQLite::Statement& st = Prepare(sql);
+    used_.pop_back();  // reset here, not by ResetUsed
+    st.exec();
+    st.tryReset();
+  }
+
+  // Runs any SQL text once, parsed every time.
   void Exec(const char* sql) { db_->exec(sql); }
 
  private:
   std::unique_ptr<SQLite::Database> db_;
-  std::unordered_map<std::string, std::unique_ptr<SQLite::Statement>> cache_;
+  std::unordered_map<const char*, std::unique_ptr<SQLite::Statement>> cache_;
   std::vector<SQLite::Statement*> used_;
 };
 

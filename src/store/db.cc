@@ -9,6 +9,8 @@
 #include <thread>
 #include <vector>
 
+#include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 
 #include "base/log.h"
@@ -23,12 +25,23 @@ namespace {
 
 constexpr int kSchemaVersion = 1;
 
-// A queued write: the job, and how its caller learns the outcome.
+// A queued write: the job, and how its caller learns the outcome. The caller
+// sleeps on its own semaphore, which the writer posts exactly once, after
+// the job's batch committed or rolled back and outside any lock: finishing a
+// batch wakes exactly the callers it served, and they do not then contend
+// for a mutex. (glibc's sem_post is safe against the waiter returning and
+// destroying the semaphore as soon as sem_wait returns.)
 struct PendingJob {
+  PendingJob() { sem_init(&sem, 0, 0); }
+  ~PendingJob() { sem_destroy(&sem); }
+  PendingJob(const PendingJob&) = delete;
+  PendingJob& operator=(const PendingJob&) = delete;
+
   Database::Job job;
   std::function<void()> after_commit;
+  bool savepoint = true;  // false: the job is one statement (WriteOneStatement)
   Status result;
-  bool done = false;
+  sem_t sem;
 };
 
 std::unique_ptr<SQLite::Database> OpenConnection(const std::string& path, bool read_only,
@@ -66,14 +79,15 @@ struct Database::Impl {
   std::thread writer_thread;
   std::mutex mu;
   std::condition_variable cv_jobs;  // writer waits for work
-  std::condition_variable cv_done;  // callers wait for their batch
   std::deque<PendingJob*> queue;
+  bool writer_waiting = false;      // the writer sleeps on cv_jobs
   bool closing = false;
   bool closed = false;
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> batches{0}, jobs_run{0}, run_us{0}, commit_us{0}, max_batch{0};
   std::atomic<uint64_t> jobs_committed{0};
 
+  Status Submit(Job job, std::function<void()> after_commit, bool savepoint);
   void WriterLoop();
   void RunBatch(std::vector<PendingJob*>& batch);
 };
@@ -83,6 +97,13 @@ Database::Database(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Database::~Database() { Close(); }
 
 StatusOr<std::unique_ptr<Database>> Database::Open(const DbOptions& options) {
+  static std::once_flag configured;
+  std::call_once(configured, [] {
+    // SQLite's allocation statistics take one process-wide mutex on every
+    // malloc and free, which every reader and the writer then contend for.
+    // Only possible before SQLite initialises; harmless to skip otherwise.
+    sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  });
   auto impl = std::make_unique<Impl>();
   impl->options = options;
   try {
@@ -111,6 +132,7 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DbOptions& options) {
   }
   Impl* raw = impl.get();
   impl->writer_thread = std::thread([raw] { raw->WriterLoop(); });
+  pthread_setname_np(impl->writer_thread.native_handle(), "db-writer");
   return std::unique_ptr<Database>(new Database(std::move(impl)));
 }
 
@@ -140,14 +162,29 @@ void Database::Read(const std::function<void(Conn&)>& fn) {
 }
 
 Status Database::Write(Job job, std::function<void()> after_commit) {
+  return impl_->Submit(std::move(job), std::move(after_commit), true);
+}
+
+Status Database::WriteOneStatement(Job job) {
+  return impl_->Submit(std::move(job), nullptr, false);
+}
+
+Status Database::Impl::Submit(Job job, std::function<void()> after_commit, bool savepoint) {
   PendingJob pending;
   pending.job = std::move(job);
   pending.after_commit = std::move(after_commit);
-  std::unique_lock<std::mutex> lock(impl_->mu);
-  if (impl_->closing) return Status::Unavailable("the server is shutting down");
-  impl_->queue.push_back(&pending);
-  impl_->cv_jobs.notify_one();
-  impl_->cv_done.wait(lock, [&] { return pending.done; });
+  pending.savepoint = savepoint;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (closing) return Status::Unavailable("the server is shutting down");
+    queue.push_back(&pending);
+    // Under load the writer finds the next batch already queued when a
+    // commit ends and never sleeps; wake it only when it does.
+    if (writer_waiting) cv_jobs.notify_one();
+  }
+  while (sem_wait(&pending.sem) != 0) {
+    // EINTR: keep waiting; the writer posts exactly once.
+  }
   return pending.result;
 }
 
@@ -156,7 +193,9 @@ void Database::Impl::WriterLoop() {
   for (;;) {
     {
       std::unique_lock<std::mutex> lock(mu);
+      writer_waiting = true;
       cv_jobs.wait(lock, [&] { return !queue.empty() || closing; });
+      writer_waiting = false;
       if (queue.empty() && closing) return;
       while (!queue.empty() && static_cast<int>(batch.size()) < options.max_batch) {
         batch.push_back(queue.front());
@@ -164,11 +203,7 @@ void Database::Impl::WriterLoop() {
       }
     }
     RunBatch(batch);
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      for (PendingJob* p : batch) p->done = true;
-    }
-    cv_done.notify_all();
+    for (PendingJob* p : batch) sem_post(&p->sem);  // the last touch of *p
     batch.clear();
   }
 }
@@ -181,7 +216,7 @@ void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
   jobs_run += batch.size();
   if (batch.size() > max_batch) max_batch = batch.size();
   try {
-    writer->Exec("BEGIN IMMEDIATE");
+    writer->Run("BEGIN IMMEDIATE");
   } catch (const SQLite::Exception& e) {
     LogError(std::string("cannot begin write transaction: ") + e.what());
     for (PendingJob* p : batch) p->result = Status::Internal("internal error");
@@ -189,7 +224,7 @@ void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
   }
   for (PendingJob* p : batch) {
     try {
-      writer->Exec("SAVEPOINT job");
+      if (p->savepoint) writer->Run("SAVEPOINT job");
       try {
         p->result = p->job(*writer);
       } catch (const SQLite::Exception& e) {
@@ -199,11 +234,23 @@ void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
         p->result = Status::Internal("internal error");
       }
       writer->ResetUsed();
-      if (!p->result.ok()) writer->Exec("ROLLBACK TO job");
-      writer->Exec("RELEASE job");
+      // A one-statement job needs no savepoint: SQLite undoes a failed
+      // statement by itself, and one that succeeded is the whole job.
+      if (p->savepoint) {
+        if (!p->result.ok()) writer->Run("ROLLBACK TO job");
+        writer->Run("RELEASE job");
+      }
     } catch (const SQLite::Exception& e) {
       LogError(std::string("savepoint handling failed: ") + e.what());
       p->result = Status::Internal("internal error");
+    }
+    if (sqlite3_get_autocommit(db.getHandle()) != 0) {
+      // Some errors (disk full, I/O) make SQLite roll back the whole
+      // transaction: nothing of this batch will commit, and the jobs after
+      // this one must not run outside a transaction.
+      LogError("the write transaction was rolled back by SQLite; failing its batch");
+      for (PendingJob* q : batch) q->result = Status::Internal("internal error");
+      return;
     }
   }
   bool committed = false;
@@ -218,7 +265,7 @@ void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
     }
   } timer{this, t1};
   try {
-    writer->Exec("COMMIT");
+    writer->Run("COMMIT");
     committed = true;
   } catch (const SQLite::Exception& e) {
     LogError(std::string("commit failed, batch rolled back: ") + e.what());

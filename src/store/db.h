@@ -8,7 +8,9 @@
 //     them in one transaction, each inside its own SAVEPOINT: a job that
 //     fails rolls back alone, the others commit together. One fsync then
 //     makes a whole batch durable (group commit), which is how audit rows for
-//     reads stay durable at tens of thousands of requests per second.
+//     reads stay durable under load. Each caller sleeps on its own semaphore,
+//     posted once its batch is done: a commit wakes exactly the callers it
+//     served.
 //   * Write() returns only after the batch holding the job has committed
 //     (synchronous=FULL), so a caller that answers after Write() returns
 //     never answers for data that could still be lost.
@@ -60,6 +62,12 @@ class Database {
   // writer thread right after a successful commit and before Write returns —
   // the place to clear caches synchronously.
   Status Write(Job job, std::function<void()> after_commit = nullptr);
+
+  // Write() for a job that runs exactly one data-changing statement (an
+  // audit row for a read): no SAVEPOINT around it, since SQLite undoes a
+  // failed statement by itself. A job that returns an error after its
+  // statement succeeded must use Write().
+  Status WriteOneStatement(Job job);
 
   // Stops the writer after draining queued jobs. Write() after Close fails.
   void Close();
