@@ -57,11 +57,35 @@ std::string FormatRfc3339(int64_t ms) {
   int64_t y;
   unsigned m, d;
   CivilFromDays(days, &y, &m, &d);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
-                static_cast<long long>(y), m, d, static_cast<int>(rem / 3600),
-                static_cast<int>(rem % 3600 / 60), static_cast<int>(rem % 60), millis);
-  return buf;
+  const int hh = static_cast<int>(rem / 3600), mi = static_cast<int>(rem % 3600 / 60),
+            ss = static_cast<int>(rem % 60);
+  if (y < 0 || y > 9999) {
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04lld-%02u-%02uT%02d:%02d:%02d.%03dZ",
+                  static_cast<long long>(y), m, d, hh, mi, ss, millis);
+    return buf;
+  }
+  // Every timestamp of every list answer passes here: digits by hand, not
+  // through printf's format parser.
+  std::string out(24, '0');
+  auto put = [&out](size_t pos, int64_t v, int width) {
+    for (int i = width - 1; i >= 0; --i, v /= 10) out[pos + i] = static_cast<char>('0' + v % 10);
+  };
+  put(0, y, 4);
+  out[4] = '-';
+  put(5, m, 2);
+  out[7] = '-';
+  put(8, d, 2);
+  out[10] = 'T';
+  put(11, hh, 2);
+  out[13] = ':';
+  put(14, mi, 2);
+  out[16] = ':';
+  put(17, ss, 2);
+  out[19] = '.';
+  put(20, millis, 3);
+  out[23] = 'Z';
+  return out;
 }
 
 std::optional<int64_t> ParseRfc3339(const std::string& s) {
