@@ -2,8 +2,8 @@
 """bench.py BUILD_DIR — measures accessd against its own /healthz (SPEC targets in issue 5).
 
 Starts the optimised binary on a fresh database, seeds data over the API, drives it with wrk from
-a second process, and prints one table: every figure as a ratio against /healthz measured in the
-same run, plus absolute numbers. Not part of `make test`.
+a second process, and prints one table: every throughput as a ratio against /healthz measured in the
+same run, right before it (paired), plus absolute numbers. Not part of `make test`.
 
 Figures:
   1. audited read   GET /v2/sources with a workspace SAT, 16 connections; audit rows == requests
@@ -196,6 +196,24 @@ def token_check_us():
     return float(m.group(1)) if m else None
 
 
+def paired(port, run_figure, rounds=2):
+    """Runs /healthz and then the figure, `rounds` times; the ratio is the median of the pairs' ratios.
+
+    On a shared host the machine's speed drifts within one run of this script (seen here: /healthz
+    anywhere from 25k to 35k req/s, the disk's sync from 200 to 500 us); a baseline taken right before
+    each figure keeps the ratio about the server, not about the host's minute."""
+    figs, ratios = [], []
+    half = max(3, SECONDS // 2)
+    for _ in range(rounds):
+        b = wrk(port, "/healthz", seconds=half)
+        f = run_figure(half)
+        figs.append(f)
+        ratios.append(f["rps"] / b["rps"] if b["rps"] else 0.0)
+    merged = {"rps": statistics.median(f["rps"] for f in figs), "total": sum(f["total"] for f in figs),
+              "non2xx": sum(f["non2xx"] for f in figs)}
+    return merged, statistics.median(ratios)
+
+
 def login(port):
     st, body, headers = call(port, "POST", "/api/session", {"email": EMAIL, "password": PASSWORD})
     assert st == 200, body
@@ -247,19 +265,18 @@ def main():
     cpu0 = s.cpu_seconds()
     base = wrk(s.port, "/healthz")
     healthz_cpu_us = (s.cpu_seconds() - cpu0) / max(base["total"], 1) * 1e6
-    row("GET /healthz (baseline)", base["rps"], "req/s", 1.0)
+    row("GET /healthz (baseline; each ratio has its own)", base["rps"], "req/s", 1.0)
 
     # 1. audited read
     before = audit_count(db)
     w0 = s.next_writer_stats()
-    read = wrk(s.port, read_path, headers=auth)
+    read, r = paired(s.port, lambda sec: wrk(s.port, read_path, headers=auth, seconds=sec))
     w1 = s.next_writer_stats()
     after = audit_count(db)
     audited = after - before
     # wrk counts answers it read; requests still in flight when it stops were
     # served and audited but not counted, at most one per connection.
-    ok_rows = 0 <= audited - read["total"] <= CONNS
-    r = read["rps"] / base["rps"]
+    ok_rows = 0 <= audited - read["total"] <= 2 * CONNS  # two runs
     row(f"GET {read_path} (workspace SAT, audited)", read["rps"], "req/s", r, ">= 0.70", r >= 0.70)
     row("  audit rows written / answers read by wrk", f"{audited}/{read['total']}", "", None, "equal*", ok_rows)
     wd = writer_delta(w0, w1)
@@ -273,9 +290,9 @@ def main():
             f.write('wrk.method = "PATCH"\nwrk.body = \'{"enabled": true, "config": {"k": 1}}\'\n'
                     'wrk.headers["Content-Type"] = "application/json"\n')
         w0 = s.next_writer_stats()
-        write = wrk(s.port, f"/v2/sources/{source_id}", headers=auth, script=lua)
+        write, r = paired(s.port, lambda sec: wrk(s.port, f"/v2/sources/{source_id}", headers=auth,
+                                                   script=lua, seconds=sec))
         w1 = s.next_writer_stats()
-        r = write["rps"] / base["rps"]
         row("PATCH /v2/sources/{id} (workspace SAT, audited)", write["rps"], "req/s", r, ">= 0.50",
             r >= 0.50 and write["non2xx"] == 0)
         wd = writer_delta(w0, w1)
@@ -309,11 +326,11 @@ def main():
     row("server CPU per cached-token request, whole request", round(per_req_us, 1), "us", None, "<= 100",
         per_req_us <= 100)
     forged = "acd_satw_AAAAAAAAAAAA_" + "B" * 32 + "000000"
-    bad = wrk(s.port, "/v2/workspace", headers={"Authorization": f"Bearer {forged}"})
-    r = bad["rps"] / base["rps"]
+    bad, r = paired(s.port, lambda sec: wrk(s.port, "/v2/workspace",
+                                            headers={"Authorization": f"Bearer {forged}"}, seconds=sec))
     row("forged token refused (401)", bad["rps"], "req/s", r, ">= 0.90", r >= 0.90)
-    mal = wrk(s.port, "/v2/workspace", headers={"Authorization": "Bearer not-a-token"})
-    r = mal["rps"] / base["rps"]
+    mal, r = paired(s.port, lambda sec: wrk(s.port, "/v2/workspace",
+                                            headers={"Authorization": "Bearer not-a-token"}, seconds=sec))
     row("malformed token refused (401)", mal["rps"], "req/s", r, ">= 0.90", r >= 0.90)
 
     # 4. burst of 64 never-seen tokens after a restart (empty cache).
@@ -408,7 +425,8 @@ def main():
         okv = "" if ok is None else ("yes" if ok else "NO")
         print(f"{name:58} {v:>16} {unit:6} {rr:>11}  {target:8} {okv:4}")
     print()
-    print(f"wrk: {CONNS} connections, 2 threads, {SECONDS}s per figure; machine: {os.cpu_count()} cores")
+    print(f"wrk: {CONNS} connections, 2 threads; each ratio is the median of 2 pairs of "
+          f"{max(3, SECONDS // 2)}s runs (/healthz, then the figure); machine: {os.cpu_count()} cores")
     shutil.rmtree(work, ignore_errors=True)
 
 

@@ -636,3 +636,46 @@ TEST_CASE("a PAT follows its user's workspace membership on the next request") {
                  json{{"workspaceIds", {ws}}}).status == 200);
   CHECK(s.Call(pc, "GET", "/v2/workspace").status == 200);
 }
+
+TEST_CASE("lastUsedAt: written by the maintenance flush, at most once a minute per token") {
+  accessd::FakeClock clock(1'800'000'000'000);
+  TestServer s(accessd::Config(), &clock);
+  Caller admin = s.Admin();
+  std::string ws = s.CreateWorkspace(admin, "Prod");
+  auto sat = s.CreateSat(admin, "workspace", ws);
+  auto last_used = [&]() -> json {
+    Reply list = s.Call(admin, "GET", "/api/service-access-tokens");
+    REQUIRE(list.status == 200);
+    for (const auto& t : list.body["tokens"]) {
+      if (t["id"] == sat.id) return t["lastUsedAt"];
+    }
+    FAIL("the token is not listed");
+    return json();
+  };
+  auto use = [&] {
+    REQUIRE(s.Call(TestServer::Bearer(sat.secret), "GET", "/v2/workspace").status == 200);
+  };
+
+  CHECK(last_used().is_null());  // never used
+  const int64_t first = clock.NowMs();
+  use();  // recorded in memory; the maintenance task (every 5 s) or this flush writes it
+  s.app().auth().FlushTouches();
+  CHECK(last_used() == accessd::FormatRfc3339(first));
+
+  clock.AdvanceMs(30'000);  // within the minute: no new time
+  use();
+  s.app().auth().FlushTouches();
+  CHECK(last_used() == accessd::FormatRfc3339(first));
+
+  clock.AdvanceMs(31'000);  // a minute after the recorded use
+  const int64_t second = clock.NowMs();
+  use();
+  s.app().auth().FlushTouches();
+  CHECK(last_used() == accessd::FormatRfc3339(second));
+
+  // Revisiting within the minute, with nothing pending, changes nothing.
+  clock.AdvanceMs(1'000);
+  use();
+  s.app().auth().FlushTouches();
+  CHECK(last_used() == accessd::FormatRfc3339(second));
+}
