@@ -95,6 +95,23 @@ class Server:
         ticks = os.sysconf("SC_CLK_TCK")
         return (int(parts[11]) + int(parts[12])) / ticks
 
+    def thread_cpu_seconds(self, name):
+        """CPU seconds of the process's threads called `name` (the writer is "db-writer")."""
+        total = 0.0
+        ticks = os.sysconf("SC_CLK_TCK")
+        task_dir = f"/proc/{self.proc.pid}/task"
+        for tid in os.listdir(task_dir):
+            try:
+                with open(f"{task_dir}/{tid}/comm") as f:
+                    if f.read().strip() != name:
+                        continue
+                with open(f"{task_dir}/{tid}/stat") as f:
+                    parts = f.read().rsplit(")", 1)[1].split()
+                total += (int(parts[11]) + int(parts[12])) / ticks
+            except OSError:
+                continue
+        return total
+
     def writer_stats(self):
         """The writer's cumulative (transactions, jobs, run ms, commit ms) from its last log line."""
         last = None
@@ -196,7 +213,7 @@ def token_check_us():
     return float(m.group(1)) if m else None
 
 
-def paired(port, run_figure, rounds=2):
+def paired(port, run_figure, rounds=2, server=None):
     """Runs /healthz and then the figure, `rounds` times; the ratio is the median of the pairs' ratios.
 
     On a shared host the machine's speed drifts within one run of this script (seen here: /healthz
@@ -204,13 +221,21 @@ def paired(port, run_figure, rounds=2):
     each figure keeps the ratio about the server, not about the host's minute."""
     figs, ratios = [], []
     half = max(3, SECONDS // 2)
+    cpu = writer_cpu = 0.0
     for _ in range(rounds):
         b = wrk(port, "/healthz", seconds=half)
+        if server:
+            c0, w0 = server.cpu_seconds(), server.thread_cpu_seconds("db-writer")
         f = run_figure(half)
+        if server:
+            cpu += server.cpu_seconds() - c0
+            writer_cpu += server.thread_cpu_seconds("db-writer") - w0
         figs.append(f)
         ratios.append(f["rps"] / b["rps"] if b["rps"] else 0.0)
-    merged = {"rps": statistics.median(f["rps"] for f in figs), "total": sum(f["total"] for f in figs),
-              "non2xx": sum(f["non2xx"] for f in figs)}
+    total = sum(f["total"] for f in figs)
+    merged = {"rps": statistics.median(f["rps"] for f in figs), "total": total,
+              "non2xx": sum(f["non2xx"] for f in figs),
+              "cpu_us": cpu / max(total, 1) * 1e6, "writer_cpu_us": writer_cpu / max(total, 1) * 1e6}
     return merged, statistics.median(ratios)
 
 
@@ -270,7 +295,7 @@ def main():
     # 1. audited read
     before = audit_count(db)
     w0 = s.next_writer_stats()
-    read, r = paired(s.port, lambda sec: wrk(s.port, read_path, headers=auth, seconds=sec))
+    read, r = paired(s.port, lambda sec: wrk(s.port, read_path, headers=auth, seconds=sec), server=s)
     w1 = s.next_writer_stats()
     after = audit_count(db)
     audited = after - before
@@ -282,6 +307,8 @@ def main():
     wd = writer_delta(w0, w1)
     if wd:
         row("  writer: jobs per commit / us per job / us per commit", f"{wd[0]:.1f} / {wd[1]:.0f} / {wd[2]:.0f}", "")
+    row("  server CPU per request / of it on the writer thread", f"{read['cpu_us']:.0f} / {read['writer_cpu_us']:.0f}",
+        "us")
 
     # 2. audited write
     if source_id:
@@ -291,7 +318,7 @@ def main():
                     'wrk.headers["Content-Type"] = "application/json"\n')
         w0 = s.next_writer_stats()
         write, r = paired(s.port, lambda sec: wrk(s.port, f"/v2/sources/{source_id}", headers=auth,
-                                                   script=lua, seconds=sec))
+                                                   script=lua, seconds=sec), server=s)
         w1 = s.next_writer_stats()
         row("PATCH /v2/sources/{id} (workspace SAT, audited)", write["rps"], "req/s", r, ">= 0.50",
             r >= 0.50 and write["non2xx"] == 0)
@@ -299,6 +326,8 @@ def main():
         if wd:
             row("  writer: jobs per commit / us per job / us per commit",
                 f"{wd[0]:.1f} / {wd[1]:.0f} / {wd[2]:.0f}", "")
+        row("  server CPU per request / of it on the writer thread",
+            f"{write['cpu_us']:.0f} / {write['writer_cpu_us']:.0f}", "us")
     else:
         row("PATCH /v2/sources/{id}", "n/a", "", None, ">= 0.50", None)
 

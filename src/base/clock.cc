@@ -67,24 +67,19 @@ std::string FormatRfc3339(int64_t ms) {
   }
   // Every timestamp of every list answer passes here: digits by hand, not
   // through printf's format parser.
-  std::string out(24, '0');
-  auto put = [&out](size_t pos, int64_t v, int width) {
-    for (int i = width - 1; i >= 0; --i, v /= 10) out[pos + i] = static_cast<char>('0' + v % 10);
-  };
-  put(0, y, 4);
-  out[4] = '-';
-  put(5, m, 2);
-  out[7] = '-';
-  put(8, d, 2);
-  out[10] = 'T';
-  put(11, hh, 2);
-  out[13] = ':';
-  put(14, mi, 2);
-  out[16] = ':';
-  put(17, ss, 2);
-  out[19] = '.';
-  put(20, millis, 3);
-  out[23] = 'Z';
+  std::string out = "0000-00-00T00:00:00.000Z";
+  const struct {
+    size_t pos;
+    int64_t value;
+    int width;
+  } fields[] = {{0, y, 4},   {5, m, 2},   {8, d, 2},     {11, hh, 2},
+                {14, mi, 2}, {17, ss, 2}, {20, millis, 3}};
+  for (const auto& f : fields) {
+    int64_t v = f.value;
+    for (int i = f.width - 1; i >= 0; --i, v /= 10) {
+      out[f.pos + i] = static_cast<char>('0' + v % 10);
+    }
+  }
   return out;
 }
 
