@@ -142,6 +142,23 @@ Status ScimService::Admit(const model::RequestContext& ctx) {
   return Status::Ok();
 }
 
+Status ScimService::CommitScimChange(
+    model::RequestContext& ctx, int status,
+    const std::function<Status(store::Conn&, service::Change&)>& fn,
+    const std::function<void()>& after_commit) {
+  const std::string org = ctx.principal.org_id;
+  return service::CommitChange(
+      db_, clock_, ctx, status,
+      [&](store::Conn& c, service::Change& ch) {
+        if (Status e = ScimEnabledIn(c, org); !e.ok()) return e;
+        return fn(c, ch);
+      },
+      [this, &after_commit] {
+        if (after_commit) after_commit();
+        auth_.InvalidateAccess();
+      });
+}
+
 // --- Users ---
 
 StatusOr<Page> ScimService::ListUsers(const model::RequestContext& ctx, const std::string& base,
@@ -199,10 +216,9 @@ StatusOr<json> ScimService::CreateUser(model::RequestContext& ctx, const std::st
   ApplyDraft(d, &u);
   u.scim_managed = true;
   u.created_at = u.updated_at = now;
-  Status s = service::CommitChange(
-      db_, clock_, ctx, 201,
+  Status s = CommitScimChange(
+      ctx, 201,
       [&](store::Conn& c, service::Change& ch) {
-        if (Status e = ScimEnabledIn(c, u.org_id); !e.ok()) return e;
         if (store::EmailTaken(c, u.email, "")) {
           return Uniqueness("a user with this userName already exists");
         }
@@ -225,8 +241,7 @@ StatusOr<json> ScimService::CreateUser(model::RequestContext& ctx, const std::st
                {"externalId", Opt(u.external_id)},
                {"workspaceIds", workspaces}}};
         return Status::Ok();
-      },
-      [this] { auth_.InvalidateAccess(); });
+      });
   if (!s.ok()) return s;
   return RenderUser(u, base);
 }
@@ -246,10 +261,9 @@ StatusOr<json> ScimService::UpdateUser(model::RequestContext& ctx, const std::st
   if (Status s = Admit(ctx); !s.ok()) return s;
   const std::string org = ctx.principal.org_id;
   json out;
-  Status s = service::CommitChange(
-      db_, clock_, ctx, 200,
+  Status s = CommitScimChange(
+      ctx, 200,
       [&](store::Conn& c, service::Change& ch) {
-        if (Status e = ScimEnabledIn(c, org); !e.ok()) return e;
         // Read inside the write job: two PATCHes of one user never
         // interleave (read-modify-write on the single writer).
         auto before = LiveUser(c, org, id);
@@ -302,8 +316,7 @@ StatusOr<json> ScimService::UpdateUser(model::RequestContext& ctx, const std::st
         }
         out = RenderUser(after, base);
         return Status::Ok();
-      },
-      [this] { auth_.InvalidateAccess(); });
+      });
   if (!s.ok()) return s;
   return out;
 }
@@ -312,10 +325,9 @@ Status ScimService::DeleteUser(model::RequestContext& ctx, const std::string& id
   if (Status s = Admit(ctx); !s.ok()) return s;
   const std::string org = ctx.principal.org_id;
   std::vector<std::string> pats;
-  return service::CommitChange(
-      db_, clock_, ctx, 204,
+  return CommitScimChange(
+      ctx, 204,
       [&](store::Conn& c, service::Change& ch) {
-        if (Status e = ScimEnabledIn(c, org); !e.ok()) return e;
         auto u = LiveUser(c, org, id);
         if (!u) return Status::NotFound("user not found");
         if (u->role == model::Role::kAdmin && u->status == model::UserStatus::kActive &&
@@ -343,7 +355,6 @@ Status ScimService::DeleteUser(model::RequestContext& ctx, const std::string& id
         // Before the answer leaves: no request that starts after the
         // DELETE succeeds with one of the user's PATs (SPEC §2).
         for (const auto& t : pats) auth_.ForgetToken(t);
-        auth_.InvalidateAccess();
       });
 }
 
@@ -403,10 +414,9 @@ StatusOr<json> ScimService::CreateGroup(model::RequestContext& ctx, const std::s
   g.scim_managed = true;
   g.created_at = g.updated_at = now;
   json out;
-  Status s = service::CommitChange(
-      db_, clock_, ctx, 201,
+  Status s = CommitScimChange(
+      ctx, 201,
       [&](store::Conn& c, service::Change& ch) {
-        if (Status e = ScimEnabledIn(c, g.org_id); !e.ok()) return e;
         if (store::FindGroupByName(c, g.org_id, g.name)) {
           return Uniqueness("a group with this displayName already exists");
         }
@@ -423,8 +433,7 @@ StatusOr<json> ScimService::CreateGroup(model::RequestContext& ctx, const std::s
         auto saved = store::FindGroup(c, g.org_id, g.id);
         out = RenderGroupIn(c, saved ? *saved : g, base);
         return Status::Ok();
-      },
-      [this] { auth_.InvalidateAccess(); });
+      });
   if (!s.ok()) return s;
   return out;
 }
@@ -444,10 +453,9 @@ StatusOr<json> ScimService::UpdateGroup(model::RequestContext& ctx, const std::s
   if (Status s = Admit(ctx); !s.ok()) return s;
   const std::string org = ctx.principal.org_id;
   json out;
-  Status s = service::CommitChange(
-      db_, clock_, ctx, 200,
+  Status s = CommitScimChange(
+      ctx, 200,
       [&](store::Conn& c, service::Change& ch) {
-        if (Status e = ScimEnabledIn(c, org); !e.ok()) return e;
         auto before = store::FindGroup(c, org, id);
         if (!before) return Status::NotFound("group not found");
         GroupDraft d = DraftOf(*before);
@@ -480,15 +488,15 @@ StatusOr<json> ScimService::UpdateGroup(model::RequestContext& ctx, const std::s
           after.updated_at = clock_.NowMs();
           store::UpdateGroup(c, after);
         }
+        // Membership decides what members reach: their next request sees it
+        // (CommitScimChange moves the access epoch after the commit).
         for (const auto& u : removed) store::RemoveGroupMember(c, id, u);
         for (const auto& u : added) store::AddGroupMember(c, id, u);
         ch = {"group", id, "updated", std::nullopt, {{"name", after.name}, {"changed", changed}}};
         auto saved = store::FindGroup(c, org, id);
         out = RenderGroupIn(c, saved ? *saved : after, base);
         return Status::Ok();
-      },
-      // Membership decides what members reach: their next request sees it.
-      [this] { auth_.InvalidateAccess(); });
+      });
   if (!s.ok()) return s;
   return out;
 }
@@ -496,10 +504,9 @@ StatusOr<json> ScimService::UpdateGroup(model::RequestContext& ctx, const std::s
 Status ScimService::DeleteGroup(model::RequestContext& ctx, const std::string& id) {
   if (Status s = Admit(ctx); !s.ok()) return s;
   const std::string org = ctx.principal.org_id;
-  return service::CommitChange(
-      db_, clock_, ctx, 204,
+  return CommitScimChange(
+      ctx, 204,
       [&](store::Conn& c, service::Change& ch) {
-        if (Status e = ScimEnabledIn(c, org); !e.ok()) return e;
         auto g = store::FindGroup(c, org, id);
         if (!g) return Status::NotFound("group not found");
         // Its policies go with it; members keep their own access.
@@ -510,8 +517,7 @@ Status ScimService::DeleteGroup(model::RequestContext& ctx, const std::string& i
               std::nullopt,
               {{"name", g->name}, {"memberIds", g->member_ids}}};
         return Status::Ok();
-      },
-      [this] { auth_.InvalidateAccess(); });
+      });
 }
 
 }  // namespace accessd::scim

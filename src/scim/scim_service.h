@@ -25,6 +25,7 @@
 // (Status::subcode). Thread-safe.
 #pragma once
 
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -33,6 +34,7 @@
 #include "base/status.h"
 #include "model/types.h"
 #include "scim/resources.h"
+#include "service/audit.h"
 #include "service/auth_service.h"
 #include "store/db.h"
 
@@ -91,6 +93,15 @@ class ScimService {
   StatusOr<nlohmann::json> UpdateGroup(model::RequestContext& ctx, const std::string& base,
                                        const std::string& id, const nlohmann::json& body,
                                        bool patch);
+
+  // Every SCIM change: `fn` runs in one write transaction after checking,
+  // inside it, that SCIM is still enabled (it may have been switched off
+  // since Admit); the change and its audit row commit together, then
+  // `after_commit` (if any) runs and the access epoch moves, before the
+  // answer leaves.
+  Status CommitScimChange(model::RequestContext& ctx, int status,
+                          const std::function<Status(store::Conn&, service::Change&)>& fn,
+                          const std::function<void()>& after_commit = nullptr);
 
   store::Database& db_;
   const Clock& clock_;

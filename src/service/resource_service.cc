@@ -166,6 +166,16 @@ int64_t OffsetOf(const PageRequest& page) {
   return (page.page - 1) * static_cast<int64_t>(page.per_page);
 }
 
+// One page of a list as the store read it: `more` when items lie beyond it.
+template <typename T>
+Page<T> PageOf(std::vector<T> items, int64_t total, const PageRequest& page) {
+  Page<T> out;
+  out.more = OffsetOf(page) + static_cast<int64_t>(items.size()) < total;
+  out.total = total;
+  out.items = std::move(items);
+  return out;
+}
+
 }  // namespace
 
 const char* AuditTargetOf(ResourceType t) {
@@ -252,11 +262,7 @@ StatusOr<Page<model::Resource>> ResourceService::List(
   db_.Read([&](store::Conn& c) {
     rows = store::ListResources(c, scope->workspace_id, type, page.per_page, OffsetOf(page));
   });
-  Page<model::Resource> out;
-  out.total = rows.total;
-  out.more = OffsetOf(page) + static_cast<int64_t>(rows.items.size()) < rows.total;
-  out.items = std::move(rows.items);
-  return out;
+  return PageOf(std::move(rows.items), rows.total, page);
 }
 
 StatusOr<model::Resource> ResourceService::Get(model::RequestContext& ctx,
@@ -477,11 +483,7 @@ StatusOr<Page<model::Connection>> ResourceService::ListConnections(
   db_.Read([&](store::Conn& c) {
     rows = store::ListConnections(c, scope->workspace_id, page.per_page, OffsetOf(page));
   });
-  Page<model::Connection> out;
-  out.total = rows.total;
-  out.more = OffsetOf(page) + static_cast<int64_t>(rows.items.size()) < rows.total;
-  out.items = std::move(rows.items);
-  return out;
+  return PageOf(std::move(rows.items), rows.total, page);
 }
 
 StatusOr<model::Connection> ResourceService::GetConnection(
