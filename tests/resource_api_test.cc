@@ -24,6 +24,7 @@
 #include "store/db.h"
 #include "store/group_store.h"
 #include "store/policy_store.h"
+#include "store/resource_store.h"
 
 using accessd::Status;
 using accessd::model::AuditRow;
@@ -1073,6 +1074,70 @@ TEST_CASE("deleting a resource removes its connections and its id from stored po
   CHECK(
       s.Call(member, "PATCH", WithWs("/v2/sources/" + keep, ws), json{{"enabled", false}}).status ==
       200);
+}
+
+TEST_CASE("resources render exactly what was stored, whatever the text") {
+  // Lists and single reads are written as text by hand (not through a JSON
+  // library), so every string must come back equal after a JSON parse.
+  TestServer s;
+  Caller admin = s.Admin();
+  std::string ws = s.CreateWorkspace(admin, "Prod");
+  auto sat = s.CreateSat(admin, "workspace", ws, FullPolicy());
+  Caller t = TestServer::Bearer(sat.secret);
+
+  const std::vector<std::string> names = {
+      "plain",
+      "quote \" and backslash \\ and slash /",
+      "<script>alert('x')</script>&amp;",
+      "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x8e\x89",  // 2-, 3- and 4-byte UTF-8
+      "\\\\\\\"",                                    // escapes only
+      std::string(49, 'a') + "\"" + std::string(50, 'b'),  // 100 characters, the most
+  };
+  std::vector<json> made;
+  for (size_t i = 0; i < names.size(); ++i) {
+    // Every combination of the two optional flags.
+    json body = {{"name", names[i]},
+                 {"type", "javascript"},
+                 {"config", {{"note", names[i]}, {"n", static_cast<int>(i)}}},
+                 {"geoEnrichmentEnabled", (i & 1) != 0},
+                 {"transient", (i & 2) != 0}};
+    Reply r = s.Call(t, "POST", "/v2/sources", body);
+    REQUIRE_MESSAGE(r.status == 201, r.text);
+    json src = r.body["source"];
+    CHECK(src["name"] == names[i]);
+    CHECK(src["config"] == body["config"]);
+    CHECK(src["geoEnrichmentEnabled"] == body["geoEnrichmentEnabled"]);
+    CHECK(src["transient"] == body["transient"]);
+    made.push_back(src);
+  }
+  Reply list = s.Call(t, "GET", "/v2/sources");
+  REQUIRE(list.status == 200);
+  REQUIRE(list.body["sources"].size() == made.size());
+  for (size_t i = 0; i < made.size(); ++i) {
+    CHECK(list.body["sources"][i] == made[i]);
+    CHECK(s.Call(t, "GET", "/v2/sources/" + made[i]["id"].get<std::string>()).body["source"] ==
+          made[i]);
+  }
+
+  SUBCASE("rows not written by the service: other flag texts, invalid UTF-8") {
+    const std::string id = made[0]["id"];
+    Status st = s.app().db().Write([&](accessd::store::Conn& c) {
+      auto r = accessd::store::FindResource(c, ws, accessd::auth::ResourceType::kSources, id);
+      REQUIRE(r);
+      r->name = "bad \xff byte, cut \xe2\x82 and \x7f";
+      r->extra_json = R"({ "transient" : true, "later": {"geoEnrichmentEnabled": false} })";
+      accessd::store::UpdateResource(c, *r);
+      return Status::Ok();
+    });
+    REQUIRE(st.ok());
+    Reply r = s.Call(t, "GET", "/v2/sources/" + id);
+    REQUIRE(r.status == 200);
+    CHECK(r.body["source"]["name"] == "bad \xef\xbf\xbd byte, cut \xef\xbf\xbd\xef\xbf\xbd and \x7f");
+    CHECK(r.text.find("and \\u007f") != std::string::npos);
+    CHECK(r.body["source"]["transient"] == true);
+    CHECK(r.body["source"]["geoEnrichmentEnabled"] == false);
+    CHECK(s.Call(t, "GET", "/v2/sources").body["sources"][0] == r.body["source"]);
+  }
 }
 
 TEST_CASE("lists page with per_page and page") {

@@ -133,6 +133,19 @@ void AppendQuoted(std::string* out, const std::string& s) {
   const size_t n = s.size();
   size_t i = 0;
   while (i < n) {
+    // Most text is printable ASCII that needs no escape: copy such a run at
+    // once rather than byte by byte.
+    size_t run = i;
+    while (run < n) {
+      const auto b = static_cast<unsigned char>(s[run]);
+      if (b < 0x20 || b >= 0x7f || b == '"' || b == '\\') break;
+      ++run;
+    }
+    if (run > i) {
+      out->append(s, i, run - i);
+      i = run;
+      if (i == n) break;
+    }
     const auto ch = static_cast<unsigned char>(s[i]);
     if (ch < 0x80) {
       switch (ch) {
@@ -151,14 +164,10 @@ void AppendQuoted(std::string* out, const std::string& s) {
         case '\t':
           out->append("\\t");
           break;
-        default:
-          if (ch < 0x20 || ch == 0x7f) {
-            out->append("\\u00");
-            out->push_back(kHex[ch >> 4]);
-            out->push_back(kHex[ch & 0xf]);
-          } else {
-            out->push_back(static_cast<char>(ch));
-          }
+        default:  // other control characters and DEL
+          out->append("\\u00");
+          out->push_back(kHex[ch >> 4]);
+          out->push_back(kHex[ch & 0xf]);
       }
       ++i;
       continue;
@@ -216,6 +225,33 @@ bool ExtraFlag(const json& extra, const char* key) {
   return it != extra.end() && it->is_boolean() && it->get<bool>();
 }
 
+// A source's optional flags from its stored `extra` object. The service
+// writes that object with json::dump, so it is one of five texts; those are
+// recognised without a parse (a list of sources renders this per row), any
+// other text is parsed.
+struct SourceFlags {
+  bool geo = false;
+  bool transient = false;
+};
+
+SourceFlags ReadSourceFlags(const std::string& extra_json) {
+  static const struct {
+    const char* text;
+    SourceFlags flags;
+  } kCanonical[] = {
+      {R"({"geoEnrichmentEnabled":false,"transient":false})", {false, false}},
+      {R"({"geoEnrichmentEnabled":false,"transient":true})", {false, true}},
+      {R"({"geoEnrichmentEnabled":true,"transient":false})", {true, false}},
+      {R"({"geoEnrichmentEnabled":true,"transient":true})", {true, true}},
+      {"{}", {false, false}},
+  };
+  for (const auto& c : kCanonical) {
+    if (extra_json == c.text) return c.flags;
+  }
+  const json extra = json::parse(extra_json, nullptr, false);
+  return {ExtraFlag(extra, "geoEnrichmentEnabled"), ExtraFlag(extra, "transient")};
+}
+
 // One resource object: id, name, enabled, config, workspaceId, createdAt,
 // updatedAt; sources and destinations add type; sources add writeKey,
 // geoEnrichmentEnabled and transient (SPEC §6).
@@ -240,10 +276,10 @@ void AppendResource(std::string* out, const model::Resource& r) {
     AppendString(out, "type", r.subtype.value_or(""));
   }
   if (r.type == ResourceType::kSources) {
-    const json extra = json::parse(r.extra_json, nullptr, false);
+    const SourceFlags flags = ReadSourceFlags(r.extra_json);
     AppendString(out, "writeKey", r.write_key.value_or(""));
-    AppendBool(out, "geoEnrichmentEnabled", ExtraFlag(extra, "geoEnrichmentEnabled"));
-    AppendBool(out, "transient", ExtraFlag(extra, "transient"));
+    AppendBool(out, "geoEnrichmentEnabled", flags.geo);
+    AppendBool(out, "transient", flags.transient);
   }
   out->push_back('}');
 }
