@@ -159,6 +159,36 @@ TEST_CASE("constraint violations become kConflict and change nothing") {
   CHECK(rows == 0);  // the audit row of the failed job was rolled back with it
 }
 
+TEST_CASE("the change generation moves for committed changes, not for reads' audit rows") {
+  testing::TempDir dir;
+  auto db = OpenAt((dir.path() / "g.db").string());
+  const uint64_t g0 = db->change_generation();
+  // An audit row of a read (a one-statement job) is no change a cache holds.
+  REQUIRE(db->WriteOneStatement([](store::Conn& c) {
+              store::InsertAudit(c, Row("org_a", "read"));
+              return Status::Ok();
+            }).ok());
+  CHECK(db->change_generation() == g0);
+  // A failed change commits nothing.
+  CHECK(db->Write([](store::Conn& c) {
+              store::InsertAudit(c, Row("org_a", "undone"));
+              return Status::Invalid("no");
+            }).code() == Status::Code::kInvalid);
+  CHECK(db->change_generation() == g0);
+  // A committed change has moved it by the time Write returns, and its
+  // after_commit hook already sees the new value.
+  uint64_t seen_in_hook = 0;
+  REQUIRE(db->Write(
+                [](store::Conn& c) {
+                  store::InsertAudit(c, Row("org_a", "changed"));
+                  return Status::Ok();
+                },
+                [&] { seen_in_hook = db->change_generation(); })
+              .ok());
+  CHECK(db->change_generation() == g0 + 1);
+  CHECK(seen_in_hook == g0 + 1);
+}
+
 TEST_CASE("after_commit runs after the commit and before Write returns") {
   testing::TempDir dir;
   auto db = OpenAt((dir.path() / "c.db").string());

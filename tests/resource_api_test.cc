@@ -11,6 +11,8 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <thread>
+#include <atomic>
 #include <functional>
 #include <string>
 #include <vector>
@@ -1137,6 +1139,87 @@ TEST_CASE("resources render exactly what was stored, whatever the text") {
     CHECK(r.body["source"]["transient"] == true);
     CHECK(r.body["source"]["geoEnrichmentEnabled"] == false);
     CHECK(s.Call(t, "GET", "/v2/sources").body["sources"][0] == r.body["source"]);
+  }
+}
+
+TEST_CASE("lists are kept between changes and never hide an answered change") {
+  TestServer s;
+  Caller admin = s.Admin();
+  std::string ws = s.CreateWorkspace(admin, "Prod");
+  std::string other_ws = s.CreateWorkspace(admin, "Other");
+  auto sat = s.CreateSat(admin, "workspace", ws, FullPolicy());
+  auto other_sat = s.CreateSat(admin, "workspace", other_ws, FullPolicy());
+  Caller t = TestServer::Bearer(sat.secret);
+  Caller other = TestServer::Bearer(other_sat.secret);
+  const Kind& src = KindOf("sources");
+  const std::string a = CreateId(s, t, src, "a");
+  CreateId(s, other, src, "elsewhere");
+  auto& resources = s.app().resources();
+  auto names = [&](const Caller& who, const std::string& path) {
+    Reply r = s.Call(who, "GET", path);
+    REQUIRE_MESSAGE(r.status == 200, r.text);
+    const char* plural = path.rfind("/v2/destinations", 0) == 0 ? "destinations" : "sources";
+    std::vector<std::string> out;
+    for (const json& x : r.body.at(plural)) out.push_back(x["name"]);
+    return out;
+  };
+
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"a"});
+  uint64_t hits = resources.list_cache_hits();
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"a"});
+  CHECK(resources.list_cache_hits() == hits + 1);
+  // Other workspaces, types and pages are other entries.
+  CHECK(names(other, "/v2/sources") == std::vector<std::string>{"elsewhere"});
+  CHECK(names(t, "/v2/destinations").empty());
+  CHECK(names(t, "/v2/sources?per_page=1&page=2").empty());
+  CHECK(resources.list_cache_hits() == hits + 1);
+
+  // An audited read writes only its audit row: the kept page stays.
+  REQUIRE(s.Call(t, "GET", "/v2/sources/" + a).status == 200);
+  hits = resources.list_cache_hits();
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"a"});
+  CHECK(resources.list_cache_hits() == hits + 1);
+
+  // Changes through the API, and straight through the store, show at once.
+  REQUIRE(s.Call(t, "PATCH", "/v2/sources/" + a, json{{"name", "renamed"}}).status == 200);
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"renamed"});
+  const std::string b = CreateId(s, t, src, "b");
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"renamed", "b"});
+  Status st = s.app().db().Write([&](accessd::store::Conn& c) {
+    auto r = accessd::store::FindResource(c, ws, accessd::auth::ResourceType::kSources, b);
+    REQUIRE(r);
+    r->name = "by the store";
+    accessd::store::UpdateResource(c, *r);
+    return Status::Ok();
+  });
+  REQUIRE(st.ok());
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"renamed", "by the store"});
+  REQUIRE(s.Call(t, "DELETE", "/v2/sources/" + a).status == 204);
+  CHECK(names(t, "/v2/sources") == std::vector<std::string>{"by the store"});
+  // A session sees the same list.
+  CHECK(names(admin, "/v2/sources?workspace_id=" + ws) == std::vector<std::string>{"by the store"});
+
+  SUBCASE("under concurrent lists, every answered rename is in the next list") {
+    std::atomic<bool> stop{false};
+    std::atomic<int> lists{0};
+    std::vector<std::thread> readers;
+    for (int i = 0; i < 4; ++i) {
+      readers.emplace_back([&] {
+        while (!stop) {
+          if (s.Call(t, "GET", "/v2/sources").status == 200) ++lists;
+        }
+      });
+    }
+    int stale = 0;
+    for (int i = 0; i < 60; ++i) {
+      const std::string name = "v" + std::to_string(i);
+      REQUIRE(s.Call(t, "PATCH", "/v2/sources/" + b, json{{"name", name}}).status == 200);
+      if (names(t, "/v2/sources") != std::vector<std::string>{name}) ++stale;
+    }
+    stop = true;
+    for (auto& th : readers) th.join();
+    CHECK(stale == 0);
+    CHECK(lists > 0);
   }
 }
 

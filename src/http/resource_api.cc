@@ -351,18 +351,19 @@ void BindKind(Router& r, const Deps& d, const Kind& k) {
     if (!paging.ok()) return c.Fail(paging.status());
     auto page = d.resources->List(c.ctx, WorkspaceParam(c), k.type, *paging);
     if (!page.ok()) return c.Fail(page.status());
+    const service::Page<model::Resource>& list = **page;
     std::string body;
-    body.reserve(64 + page->items.size() * 320);
+    body.reserve(64 + list.items.size() * 320);
     body.append("{");
     AppendKey(&body, k.plural);
     body.push_back('[');
-    for (size_t i = 0; i < page->items.size(); ++i) {
+    for (size_t i = 0; i < list.items.size(); ++i) {
       if (i > 0) body.push_back(',');
-      AppendResource(&body, page->items[i]);
+      AppendResource(&body, list.items[i]);
     }
     body.append("],");
     AppendKey(&body, "paging");
-    body.append(Paging(c, k.path, *paging, page->total, page->more).dump());
+    body.append(Paging(c, k.path, *paging, list.total, list.more).dump());
     body.push_back('}');
     SendJsonText(c, 200, body);
   });

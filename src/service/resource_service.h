@@ -27,6 +27,7 @@
 #pragma once
 
 #include <nlohmann/json.hpp>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -87,14 +88,19 @@ const char* AuditTargetOf(auth::ResourceType t);
 class ResourceService {
  public:
   ResourceService(store::Database& db, const Clock& clock, AuthService& auth);
+  ~ResourceService();
 
   // `workspace_param` is the `workspace_id` query parameter (nullopt when
   // absent); session callers must give it, token callers need not.
 
-  // A page of the workspace's resources of `type`, oldest first.
-  StatusOr<Page<model::Resource>> List(model::RequestContext& ctx,
-                                       const std::optional<std::string>& workspace_param,
-                                       auth::ResourceType type, const PageRequest& page);
+  // A page of the workspace's resources of `type`, oldest first. Pages are
+  // kept (shared, immutable) until the next change of any kind commits; see
+  // ListCache in resource_service.cc.
+  StatusOr<std::shared_ptr<const Page<model::Resource>>> List(
+      model::RequestContext& ctx, const std::optional<std::string>& workspace_param,
+      auth::ResourceType type, const PageRequest& page);
+  // Lists answered from kept pages (for tests and the benchmark).
+  uint64_t list_cache_hits() const;
   StatusOr<model::Resource> Get(model::RequestContext& ctx,
                                 const std::optional<std::string>& workspace_param,
                                 auth::ResourceType type, const std::string& id);
@@ -152,6 +158,8 @@ class ResourceService {
   store::Database& db_;
   const Clock& clock_;
   AuthService& auth_;
+  struct ListCache;
+  std::unique_ptr<ListCache> list_cache_;
 };
 
 }  // namespace accessd::service

@@ -86,6 +86,7 @@ struct Database::Impl {
   std::atomic<uint64_t> commits{0};
   std::atomic<uint64_t> batches{0}, jobs_run{0}, run_us{0}, commit_us{0}, max_batch{0};
   std::atomic<uint64_t> jobs_committed{0};
+  std::atomic<uint64_t> change_generation{0};
 
   Status Submit(Job job, std::function<void()> after_commit, bool savepoint);
   void WriterLoop();
@@ -281,6 +282,9 @@ void Database::Impl::RunBatch(std::vector<PendingJob*>& batch) {
     return;
   }
   ++commits;
+  bool changed = false;
+  for (PendingJob* p : batch) changed = changed || (p->result.ok() && p->savepoint);
+  if (changed) change_generation.fetch_add(1, std::memory_order_release);
   for (PendingJob* p : batch) {
     if (!p->result.ok()) continue;
     ++jobs_committed;
@@ -319,6 +323,10 @@ bool Database::Ping() {
 uint64_t Database::commits() const { return impl_->commits.load(); }
 
 uint64_t Database::jobs_committed() const { return impl_->jobs_committed.load(); }
+
+uint64_t Database::change_generation() const {
+  return impl_->change_generation.load(std::memory_order_acquire);
+}
 
 Database::WriterStats Database::writer_stats() const {
   WriterStats s;

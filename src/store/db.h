@@ -66,7 +66,8 @@ class Database {
   // Write() for a job that runs exactly one data-changing statement (an
   // audit row for a read): no SAVEPOINT around it, since SQLite undoes a
   // failed statement by itself. A job that returns an error after its
-  // statement succeeded must use Write().
+  // statement succeeded must use Write(). It does not move
+  // change_generation(), so it must only write rows no cache holds.
   Status WriteOneStatement(Job job);
 
   // Stops the writer after draining queued jobs. Write() after Close fails.
@@ -78,6 +79,13 @@ class Database {
   // Statistics for tests, the benchmark and debug logs.
   uint64_t commits() const;
   uint64_t jobs_committed() const;
+
+  // The number of committed transactions that changed something other than
+  // audit rows of reads (WriteOneStatement jobs). Data read from the file
+  // while this number stood at N is current for as long as it still reads N:
+  // the count moves after such a commit is visible and before its callers
+  // are released, so a cache keyed by it never hides an answered change.
+  uint64_t change_generation() const;
   struct WriterStats {
     uint64_t batches = 0;     // transactions attempted
     uint64_t jobs = 0;        // jobs run (committed or not)
