@@ -1,6 +1,7 @@
 // server.cc — httplib setup and the one request path.
 #include "http/server.h"
 
+#include <cctype>
 #include <chrono>
 
 #include "base/digest.h"
@@ -82,6 +83,29 @@ Server::Server(const Config& config, const Deps& deps) : config_(config), deps_(
     http_->Delete(pattern, handler);
     http_->Options(pattern, handler);
   }
+  // RFC 9112 §6.3: a request with neither Content-Length nor
+  // Transfer-Encoding has no body. httplib 0.11 instead reads a POST, PUT or
+  // PATCH body until the client closes the connection or the read timeout
+  // passes; declaring the length zero here (before the body is read) makes
+  // it read none, so `curl -X POST` without data is answered at once. A
+  // transfer coding other than chunked cannot be delimited at all: 411.
+  http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
+    if (req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
+    if (req.has_header("Transfer-Encoding")) {
+      std::string coding = req.get_header_value("Transfer-Encoding");
+      for (char& ch : coding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      if (coding.find("chunked") != std::string::npos) {
+        return httplib::Server::HandlerResponse::Unhandled;
+      }
+      WriteErrorBody(res, 411, "length_required",
+                     "the request body must be sent with Content-Length or chunked");
+      return httplib::Server::HandlerResponse::Handled;
+    }
+    // The Request is httplib's own non-const object, handed to this hook as
+    // const; adding a header is what a client omitting one would have sent.
+    const_cast<httplib::Request&>(req).set_header("Content-Length", "0");
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
   // httplib's own refusals (oversized body, unparsable request line) get the
   // JSON envelope too; our handlers always write a body, so only empty
   // error bodies are filled here.
