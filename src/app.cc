@@ -121,7 +121,9 @@ void App::MaintenanceLoop() {
         LogDebug("writer: " + std::to_string(w.batches) + " transactions, " +
                  std::to_string(w.jobs) + " jobs (largest batch " + std::to_string(w.max_batch) +
                  "), " + std::to_string(w.run_us / 1000) + " ms running jobs, " +
-                 std::to_string(w.commit_us / 1000) + " ms committing");
+                 std::to_string(w.commit_us / 1000) + " ms committing; " +
+                 std::to_string(resources_->list_cache_hits()) +
+                 " lists answered from kept pages");
       }
       auth_->FlushTouches();
       const int64_t cutoff =
