@@ -52,6 +52,41 @@ def call(port, method, path, body=None, headers=None):
     return r.status, parsed, dict(r.getheaders())
 
 
+def raw(port, request):
+    """Sends `request` as is on a new connection and reads one answer: (its head, its JSON body's
+    "code" or None, the seconds until the whole answer had arrived)."""
+    conn = socket.create_connection(("127.0.0.1", port), timeout=8)
+    start = time.time()
+    conn.sendall(request.encode())
+    data = b""
+    try:
+        while b"\r\n\r\n" not in data:
+            part = conn.recv(65536)
+            if not part:
+                break
+            data += part
+        head, _, payload = data.partition(b"\r\n\r\n")
+        length = 0
+        for line in head.split(b"\r\n")[1:]:
+            name, _, value = line.partition(b":")
+            if name.strip().lower() == b"content-length":
+                length = int(value.strip())
+        while len(payload) < length:
+            part = conn.recv(65536)
+            if not part:
+                break
+            payload += part
+    except socket.timeout:
+        head, payload = b"", b""
+    conn.close()
+    took = time.time() - start
+    try:
+        code = json.loads(payload).get("code")
+    except ValueError:
+        code = None
+    return head.decode(errors="replace"), code, took
+
+
 class Server:
     def __init__(self, work, args=None, env=None, port=None):
         self.port = port or free_port()
@@ -164,61 +199,26 @@ def main():
     # Bodies without a Content-Length: none (RFC 9112 §6.3), chunked, or an
     # undelimitable coding; each is answered at once, never after the read
     # timeout.
-    def raw(request):
-        """Sends `request` on a new connection; (head, body, seconds to the whole answer)."""
-        conn = socket.create_connection(("127.0.0.1", s.port), timeout=8)
-        start = time.time()
-        conn.sendall(request.encode())
-        data = b""
-        try:
-            while b"\r\n\r\n" not in data:
-                part = conn.recv(65536)
-                if not part:
-                    break
-                data += part
-            head, _, payload = data.partition(b"\r\n\r\n")
-            length = 0
-            for line in head.split(b"\r\n")[1:]:
-                name, _, value = line.partition(b":")
-                if name.strip().lower() == b"content-length":
-                    length = int(value.strip())
-            while len(payload) < length:
-                part = conn.recv(65536)
-                if not part:
-                    break
-                payload += part
-        except socket.timeout:
-            head, payload = b"", b""
-        conn.close()
-        return head.decode(errors="replace"), payload, time.time() - start
     auth = f"Authorization: Bearer {secret}\r\n"
     for method in ("POST", "PATCH", "PUT"):
         # No length and no coding: an empty body (RFC 9112 §6.3), judged at once.
-        head, payload, took = raw(f"{method} /v2/sources/nope HTTP/1.1\r\nHost: t\r\n{auth}"
-                                  "Content-Type: application/json\r\n\r\n")
+        head, _, took = raw(s.port, f"{method} /v2/sources/nope HTTP/1.1\r\nHost: t\r\n{auth}"
+                                    "Content-Type: application/json\r\n\r\n")
         expect = "405" if method == "POST" else "404"
         check(head.startswith("HTTP/1.1 " + expect) and took < 2,
               f"{method} without a length is an empty body, answered at once ({expect})")
-    head, payload, took = raw(f"POST /v2/sources HTTP/1.1\r\nHost: t\r\n{auth}"
-                              "Content-Type: application/json\r\n\r\n")
-    try:
-        code = json.loads(payload).get("code")
-    except ValueError:
-        code = None
+    head, code, took = raw(s.port, f"POST /v2/sources HTTP/1.1\r\nHost: t\r\n{auth}"
+                                   "Content-Type: application/json\r\n\r\n")
     check(head.startswith("HTTP/1.1 4") and code is not None and took < 2,
           "a POST that needs a body, sent without one: a JSON 4xx at once")
-    head, payload, took = raw(f"PUT /v2/sources/nope HTTP/1.1\r\nHost: t\r\n{auth}"
-                              "Transfer-Encoding: gzip\r\nContent-Type: application/json\r\n\r\n")
-    try:
-        code = json.loads(payload).get("code")
-    except ValueError:
-        code = None
+    head, code, took = raw(s.port, f"PUT /v2/sources/nope HTTP/1.1\r\nHost: t\r\n{auth}"
+                                   "Transfer-Encoding: gzip\r\nContent-Type: application/json\r\n\r\n")
     check(head.startswith("HTTP/1.1 411") and code == "length_required" and took < 2,
           "a body in a transfer coding other than chunked: 411 with a JSON body, at once")
     body = json.dumps({"name": "chunked", "type": "javascript"})
-    head, payload, took = raw(f"POST /v2/sources HTTP/1.1\r\nHost: t\r\n{auth}"
-                              "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                              f"\r\n{len(body):x}\r\n{body}\r\n0\r\n\r\n")
+    head, _, took = raw(s.port, f"POST /v2/sources HTTP/1.1\r\nHost: t\r\n{auth}"
+                                "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                f"\r\n{len(body):x}\r\n{body}\r\n0\r\n\r\n")
     check(head.startswith("HTTP/1.1 403") and took < 2,
           "a chunked body is read and judged at once (this token may not create sources: 403)")
     code = s.stop()
