@@ -367,6 +367,20 @@ test('manages groups, the baseline policy and invitations', async () => {
   await dialog().waitFor({ state: 'detached' });
   await page.locator('main tbody tr', { hasText: 'Editors' }).getByText('Prod').waitFor();
 
+  // The group's policy in Prod, from its Policies dialog.
+  await page.getByRole('button', { name: 'Policies of group Editors' }).click();
+  await dialog().getByLabel('Workspace').selectOption({ label: 'Prod' });
+  await dialog().getByRole('group', { name: 'Sources' }).getByLabel('Edit', { exact: true }).check();
+  await dialog().getByRole('button', { name: 'Save policy' }).click();
+  await dialog().getByText('Saved.').waitFor();
+  await dialog().getByRole('button', { name: 'Close' }).click();
+  {
+    const api = await adminApi();
+    const editors = (await api('GET', '/api/groups')).body.groups.find((g) => g.name === 'Editors');
+    const policy = await api('GET', `/api/workspaces/${prodId}/policies/groups/${editors.id}`);
+    assert.deepEqual(policy.body.sources, { edit: true });
+  }
+
   // Baseline of Prod: edit on every destination, for every member of Prod.
   await page.getByRole('link', { name: 'Baseline Workspace Policies' }).click();
   await page.getByLabel('Workspace').selectOption({ label: 'Prod' });

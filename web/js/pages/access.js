@@ -59,6 +59,18 @@ export async function renderAccess(ctx, tab, sub) {
 const wsItems = () => workspaces().map((w) => ({ value: w.id, label: w.name }));
 const namesOf = (ids, fn) => (ids && ids.length ? ids.map(fn).join(', ') : '—');
 
+// Fetches a tab's lists in parallel: their answers, or null when one failed (the error is then
+// shown in `pageError`) or the page was left meanwhile.
+async function loadAll(ctx, pageError, paths) {
+  try {
+    const answers = await Promise.all(paths.map((p) => get(p)));
+    return ctx.alive() ? answers : null;
+  } catch (err) {
+    pageError.append(errorNotice(err));
+    return null;
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Users
 
@@ -67,15 +79,9 @@ async function renderUsers(ctx, body) {
   body.append(h('div', { class: 'section-head' }, h('h2', null, 'Users'),
     h('a', { href: '#/settings/access/invitations', class: 'btn primary' }, 'Invite users')),
   pageError);
-  let members;
-  let groups;
-  try {
-    [members, groups] = await Promise.all([get('/api/members'), get('/api/groups')]);
-  } catch (err) {
-    pageError.append(errorNotice(err));
-    return;
-  }
-  if (!ctx.alive()) return;
+  const loaded = await loadAll(ctx, pageError, ['/api/members', '/api/groups']);
+  if (!loaded) return;
+  const [members, groups] = loaded;
   const groupName = Object.fromEntries((groups.groups || []).map((g) => [g.id, g.name]));
   const self = me().user.id;
   const fail = (err) => clear(pageError).append(errorNotice(err));
@@ -148,30 +154,26 @@ function memberWorkspacesDialog(ctx, m) {
   });
 }
 
-// A dialog that edits one policy per workspace: choose the Workspace, edit, Save.
-function policyDialog({ title, workspaceIds, path, note }) {
-  const d = openDialog({ title, wide: true });
-  const ids = workspaceIds.length ? workspaceIds : [];
-  if (!ids.length) {
-    d.setBody(notice('info', 'Not part of any workspace yet: add a workspace first.'),
-      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn',
-        onclick: () => d.close() }, 'Close')));
-    return;
-  }
+// A form that edits one policy per workspace: the Workspace select, the policy editor of the
+// chosen workspace (read from path(ws)) and a save button that puts it back. The caller lays the
+// parts out and calls load() once they are on the page.
+function workspacePolicyForm({ options, value, path, saveLabel, alive = () => true,
+  afterSave = async () => {} }) {
   const form = h('form', { class: 'form', novalidate: true });
-  const sel = field({ label: 'Workspace', name: 'workspace', type: 'select',
-    options: ids.map((id) => ({ value: id, label: workspaceName(id) })), value: ids[0] });
+  const sel = field({ label: 'Workspace', name: 'workspace', type: 'select', options, value });
   const slot = h('div', { class: 'editor-slot' });
   const saved = h('span', { class: 'copy-status', role: 'status' });
+  const save = h('button', { type: 'submit', class: 'btn primary' }, saveLabel);
   let editor = null;
   const load = async () => {
-    clear(slot).append(h('p', { class: 'muted' }, 'Loading…'));
-    clearErrors(form);
     editor = null;
+    clearErrors(form);
+    saved.textContent = '';
+    clear(slot).append(h('p', { class: 'muted' }, 'Loading…'));
+    const ws = sel.input.value;
     try {
-      const ws = sel.input.value;
       const doc = await get(path(ws));
-      if (sel.input.value !== ws) return;
+      if (sel.input.value !== ws || !alive()) return;
       editor = policyEditor({ workspaceId: ws, value: doc });
       clear(slot).append(editor.el);
       await editor.ready;
@@ -180,11 +182,6 @@ function policyDialog({ title, workspaceIds, path, note }) {
     }
   };
   sel.input.addEventListener('change', load);
-  const save = h('button', { type: 'submit', class: 'btn primary' }, 'Save policy');
-  append(form, [h('div', { class: 'form-error', role: 'alert', hidden: true }),
-    note ? notice('info', note) : null, sel.wrap, slot,
-    h('div', { class: 'actions' }, saved,
-      h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Close'), save)]);
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     if (!editor) return;
@@ -194,14 +191,33 @@ function policyDialog({ title, workspaceIds, path, note }) {
     try {
       await put(path(sel.input.value), editor.getValue());
       saved.textContent = 'Saved.';
+      await afterSave();
     } catch (err) {
       showErrors(form, err);
     } finally {
       save.disabled = false;
     }
   });
-  d.setBody(form);
-  load();
+  const formError = h('div', { class: 'form-error', role: 'alert', hidden: true });
+  return { form, formError, sel, slot, save, saved, load };
+}
+
+// A dialog that edits one policy per workspace: choose the Workspace, edit, Save.
+function policyDialog({ title, workspaceIds, path, note }) {
+  const d = openDialog({ title, wide: true });
+  if (!workspaceIds.length) {
+    d.setBody(notice('info', 'Not part of any workspace yet: add a workspace first.'),
+      h('div', { class: 'actions' }, h('button', { type: 'button', class: 'btn',
+        onclick: () => d.close() }, 'Close')));
+    return;
+  }
+  const p = workspacePolicyForm({ path, saveLabel: 'Save policy', value: workspaceIds[0],
+    options: workspaceIds.map((id) => ({ value: id, label: workspaceName(id) })) });
+  append(p.form, [p.formError, note ? notice('info', note) : null, p.sel.wrap, p.slot,
+    h('div', { class: 'actions' }, p.saved,
+      h('button', { type: 'button', class: 'btn', onclick: () => d.close() }, 'Close'), p.save)]);
+  d.setBody(p.form);
+  p.load();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -213,15 +229,9 @@ async function renderGroups(ctx, body) {
     button('Create group', () => groupDialog(ctx), { kind: 'primary' })),
   h('p', { class: 'muted' }, 'A group is a named set of members, part of one or more workspaces, ' +
     'with one policy per workspace: the way to build custom roles.'), pageError);
-  let groups;
-  let members;
-  try {
-    [groups, members] = await Promise.all([get('/api/groups'), get('/api/members')]);
-  } catch (err) {
-    pageError.append(errorNotice(err));
-    return;
-  }
-  if (!ctx.alive()) return;
+  const loaded = await loadAll(ctx, pageError, ['/api/groups', '/api/members']);
+  if (!loaded) return;
+  const [groups, members] = loaded;
   const users = (members.members || []).filter((m) => m.status !== 'removed');
   const fail = (err) => clear(pageError).append(errorNotice(err));
   body.append(table([
@@ -310,50 +320,13 @@ async function renderBaseline(ctx, body) {
       h('a', { href: '#/workspaces' }, 'Create a workspace'), ' first.'));
     return;
   }
-  const form = h('form', { class: 'form', novalidate: true });
-  const sel = field({ label: 'Workspace', name: 'workspace', type: 'select',
-    options: list.map((w) => ({ value: w.id, label: w.name })), value: ctx.query.get('ws') || list[0].id });
-  const slot = h('div', { class: 'editor-slot' });
-  const saved = h('span', { class: 'copy-status', role: 'status' });
-  const save = h('button', { type: 'submit', class: 'btn primary' }, 'Save baseline policy');
-  let editor = null;
-  const load = async () => {
-    editor = null;
-    clearErrors(form);
-    saved.textContent = '';
-    clear(slot).append(h('p', { class: 'muted' }, 'Loading…'));
-    const ws = sel.input.value;
-    try {
-      const doc = await get(`/api/workspaces/${seg(ws)}/policies/baseline`);
-      if (sel.input.value !== ws || !ctx.alive()) return;
-      editor = policyEditor({ workspaceId: ws, value: doc });
-      clear(slot).append(editor.el);
-      await editor.ready;
-    } catch (err) {
-      clear(slot).append(errorNotice(err));
-    }
-  };
-  sel.input.addEventListener('change', load);
-  form.append(h('div', { class: 'form-error', role: 'alert', hidden: true }), sel.wrap, slot,
-    h('div', { class: 'actions left' }, save, saved));
-  form.addEventListener('submit', async (ev) => {
-    ev.preventDefault();
-    if (!editor) return;
-    clearErrors(form);
-    saved.textContent = '';
-    save.disabled = true;
-    try {
-      await put(`/api/workspaces/${seg(sel.input.value)}/policies/baseline`, editor.getValue());
-      saved.textContent = 'Saved.';
-      await loadMe();
-    } catch (err) {
-      showErrors(form, err);
-    } finally {
-      save.disabled = false;
-    }
-  });
-  body.append(form);
-  await load();
+  const p = workspacePolicyForm({ saveLabel: 'Save baseline policy', alive: ctx.alive,
+    path: (ws) => `/api/workspaces/${seg(ws)}/policies/baseline`, afterSave: loadMe,
+    options: list.map((w) => ({ value: w.id, label: w.name })),
+    value: ctx.query.get('ws') || list[0].id });
+  p.form.append(p.formError, p.sel.wrap, p.slot, h('div', { class: 'actions left' }, p.save, p.saved));
+  body.append(p.form);
+  await p.load();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -365,15 +338,9 @@ async function renderInvitations(ctx, body) {
     button('Invite users', () => inviteDialog(ctx), { kind: 'primary' })),
   h('p', { class: 'muted' }, 'An invitation is valid for 3 days. Send the person their ' +
     'invitation link; it is shown once, when the invitation is created.'), pageError);
-  let invs;
-  let groups;
-  try {
-    [invs, groups] = await Promise.all([get('/api/invitations'), get('/api/groups')]);
-  } catch (err) {
-    pageError.append(errorNotice(err));
-    return;
-  }
-  if (!ctx.alive()) return;
+  const loaded = await loadAll(ctx, pageError, ['/api/invitations', '/api/groups']);
+  if (!loaded) return;
+  const [invs, groups] = loaded;
   const groupName = Object.fromEntries((groups.groups || []).map((g) => [g.id, g.name]));
   body.append(table([
     { label: 'Email', cell: (i) => h('span', { class: 'strong' }, i.email) },
