@@ -621,6 +621,43 @@ TEST_CASE("bad input gets a 4xx JSON error and changes nothing") {
   CHECK(AuditRows(s, s.org_id()).size() == audit_before);
 }
 
+TEST_CASE("GET /v2/workspace is kept between changes and shows every answered change") {
+  TestServer s;
+  Caller admin = s.Admin();
+  std::string ws = s.CreateWorkspace(admin, "Prod");
+  auto sat = s.CreateSat(admin, "workspace", ws);
+  Caller t = TestServer::Bearer(sat.secret);
+  Caller member = s.CreateUser(admin, "m@example.test", "member", {ws});
+  auto& identity = s.app().identity();
+  auto name = [&](const Caller& who, const std::string& path) {
+    Reply r = s.Call(who, "GET", path);
+    REQUIRE_MESSAGE(r.status == 200, r.text);
+    return r.body["workspace"]["name"].get<std::string>();
+  };
+
+  CHECK(name(t, "/v2/workspace") == "Prod");
+  uint64_t hits = identity.workspace_cache_hits();
+  CHECK(name(t, "/v2/workspace") == "Prod");  // only an audit row was written in between
+  CHECK(identity.workspace_cache_hits() == hits + 1);
+
+  REQUIRE(s.Call(admin, "PATCH", "/api/workspaces/" + ws, json{{"name", "Production"}}).status ==
+          200);
+  CHECK(name(t, "/v2/workspace") == "Production");
+  CHECK(name(admin, "/v2/workspace?workspace_id=" + ws) == "Production");
+  CHECK(name(member, "/v2/workspace?workspace_id=" + ws) == "Production");
+  // A member's reach is read each time, even while the row is kept.
+  REQUIRE(s.Call(admin, "PUT", "/api/members/" + member.user_id + "/workspaces",
+                 json{{"workspaceIds", json::array()}}).status == 200);
+  name(t, "/v2/workspace");  // keep the row at the new generation
+  CheckError(s.Call(member, "GET", "/v2/workspace?workspace_id=" + ws), 404, "not_found");
+
+  for (int i = 0; i < 20; ++i) {
+    const std::string want = "Prod " + std::to_string(i);
+    REQUIRE(s.Call(admin, "PATCH", "/api/workspaces/" + ws, json{{"name", want}}).status == 200);
+    CHECK(name(t, "/v2/workspace") == want);
+  }
+}
+
 TEST_CASE("a PAT follows its user's workspace membership on the next request") {
   TestServer s;
   Caller admin = s.Admin();

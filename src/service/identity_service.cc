@@ -51,7 +51,7 @@ Status RequireAdmin(const model::RequestContext& ctx) {
 
 IdentityService::IdentityService(store::Database& db, const Clock& clock, AuthService& auth,
                                  IdentityOptions options)
-    : db_(db), clock_(clock), auth_(auth), options_(options) {}
+    : db_(db), clock_(clock), auth_(auth), options_(options), workspaces_(1u << 20, 4096) {}
 
 StatusOr<BootstrapResult> IdentityService::Bootstrap(
     const std::string& admin_email, const std::optional<std::string>& admin_password) {
@@ -254,25 +254,40 @@ StatusOr<std::vector<model::Workspace>> IdentityService::ListWorkspaces(
 
 StatusOr<model::Workspace> IdentityService::ReachableWorkspace(const model::RequestContext& ctx,
                                                                const std::string& id) {
-  std::optional<model::Workspace> ws;
-  bool reaches = false;
   // A PAT whose user lost the workspace authenticates but may do nothing
   // there (the resource API answers the same).
   if (ctx.principal.IsToken() && ctx.principal.token_workspace_id == id &&
       !ctx.principal.reaches_workspace) {
     return Status::Forbidden("the token's user no longer has access to this workspace");
   }
-  db_.Read([&](store::Conn& c) {
-    ws = store::FindWorkspace(c, ctx.principal.org_id, id);
-    if (!ws) return;
-    if (ctx.principal.IsToken()) {
-      reaches = ctx.principal.token_workspace_id == ws->id;
-    } else if (ctx.principal.IsAdminUser()) {
-      reaches = true;
-    } else if (ctx.principal.user) {
-      reaches = store::UserReachesWorkspace(c, ctx.principal.user->id, ws->id);
-    }
-  });
+  // GET /v2/workspace answers every workspace token's calls: between
+  // changes, the row comes from memory (service/generation_cache.h). Whether
+  // a member reaches it is read each time.
+  const uint64_t gen = db_.change_generation();
+  const std::string key = ctx.principal.org_id + '/' + id;
+  std::shared_ptr<const model::Workspace> ws = workspaces_.Find(key, gen);
+  const bool member = !ctx.principal.IsToken() && !ctx.principal.IsAdminUser();
+  bool reaches = false;
+  if (!ws || member) {
+    db_.Read([&](store::Conn& c) {
+      if (!ws) {
+        auto found = store::FindWorkspace(c, ctx.principal.org_id, id);
+        if (!found) return;
+        ws = std::make_shared<const model::Workspace>(std::move(*found));
+        workspaces_.Keep(key, gen, ws,
+                         sizeof(*ws) + ws->id.size() + ws->org_id.size() + ws->name.size() +
+                             ws->environment.size());
+      }
+      if (member && ctx.principal.user) {
+        reaches = store::UserReachesWorkspace(c, ctx.principal.user->id, ws->id);
+      }
+    });
+  }
+  if (ws && ctx.principal.IsToken()) {
+    reaches = ctx.principal.token_workspace_id == ws->id;
+  } else if (ws && ctx.principal.IsAdminUser()) {
+    reaches = true;
+  }
   if (!ws || !reaches) return Status::NotFound("workspace not found");
   return *ws;
 }

@@ -17,6 +17,7 @@
 #include "base/status.h"
 #include "model/types.h"
 #include "service/auth_service.h"
+#include "service/generation_cache.h"
 #include "store/db.h"
 
 namespace accessd::service {
@@ -106,6 +107,8 @@ class IdentityService {
   // The workspace if the caller reaches it (admins: any of the org), else kNotFound.
   StatusOr<model::Workspace> ReachableWorkspace(const model::RequestContext& ctx,
                                                 const std::string& id);
+  // ReachableWorkspace answers whose row came from memory (for tests).
+  uint64_t workspace_cache_hits() const { return workspaces_.hits(); }
 
   // Members (admin).
   StatusOr<std::vector<Member>> ListMembers(const model::RequestContext& ctx);
@@ -131,6 +134,7 @@ class IdentityService {
   const Clock& clock_;
   AuthService& auth_;
   IdentityOptions options_;
+  GenerationCache<model::Workspace> workspaces_;  // key: org/workspace id
 };
 
 // Kind-of-caller gates shared by services.

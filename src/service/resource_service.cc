@@ -8,10 +8,7 @@
 // never put a config's values or a source's writeKey into an audit row.
 #include "service/resource_service.h"
 
-#include <atomic>
-#include <mutex>
 #include <set>
-#include <unordered_map>
 #include <utility>
 
 #include "base/random.h"
@@ -197,80 +194,25 @@ const char* AuditTargetOf(ResourceType t) {
   return "resource";
 }
 
-// Pages of resource lists as read at one change generation of the database
-// (store/db.h). A list is the public API's hottest read and changes rarely;
-// between changes it is answered from here instead of a query per request.
-// Every committed change except an audit row of a read moves the
-// generation, so a kept page is never older than an answered change: a
-// writer's caller is released only after the generation moved, and a page
-// is kept under the generation read before its query began. When the
-// generation moves, every kept page is dropped at the next store. Bounded by
-// bytes; a page larger than kMaxPageBytes is never kept.
-struct ResourceService::ListCache {
-  static constexpr size_t kMaxBytes = 16u << 20;
-  static constexpr size_t kMaxPageBytes = 1u << 20;
+namespace {
 
-  struct Entry {
-    std::shared_ptr<const Page<model::Resource>> page;
-    size_t bytes = 0;
-  };
-
-  std::mutex mu;
-  uint64_t generation = 0;  // of every entry
-  std::unordered_map<std::string, Entry> entries;
-  size_t bytes = 0;
-  std::atomic<uint64_t> hits{0};
-
-  static std::string Key(const std::string& workspace_id, ResourceType type,
-                         const PageRequest& page) {
-    return workspace_id + '/' + auth::ResourceTypeKey(type) + '/' +
-           std::to_string(page.per_page) + '/' + std::to_string(page.page);
+// A list page's size for the list cache's bound.
+size_t SizeOf(const Page<model::Resource>& page) {
+  size_t n = sizeof(page);
+  for (const model::Resource& r : page.items) {
+    n += sizeof(r) + r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
+         r.subtype.value_or("").size() + r.config_json.size() + r.extra_json.size() +
+         r.write_key.value_or("").size();
   }
+  return n;
+}
 
-  static size_t SizeOf(const Page<model::Resource>& page) {
-    size_t n = sizeof(page);
-    for (const model::Resource& r : page.items) {
-      n += sizeof(r) + r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
-           r.subtype.value_or("").size() + r.config_json.size() + r.extra_json.size() +
-           r.write_key.value_or("").size();
-    }
-    return n;
-  }
-
-  std::shared_ptr<const Page<model::Resource>> Find(const std::string& key, uint64_t gen) {
-    std::lock_guard<std::mutex> lock(mu);
-    if (gen != generation) return nullptr;
-    auto it = entries.find(key);
-    if (it == entries.end()) return nullptr;
-    hits.fetch_add(1, std::memory_order_relaxed);
-    return it->second.page;
-  }
-
-  void Keep(const std::string& key, uint64_t gen, std::shared_ptr<const Page<model::Resource>> page) {
-    const size_t size = SizeOf(*page);
-    if (size > kMaxPageBytes) return;
-    std::lock_guard<std::mutex> lock(mu);
-    if (gen < generation) return;  // read before a change the entries already reflect
-    if (gen > generation || bytes + size > kMaxBytes) {
-      entries.clear();
-      bytes = 0;
-      generation = gen;
-    }
-    Entry& e = entries[key];
-    bytes = bytes - e.bytes + size;
-    e.page = std::move(page);
-    e.bytes = size;
-  }
-};
+}  // namespace
 
 ResourceService::ResourceService(store::Database& db, const Clock& clock, AuthService& auth)
-    : db_(db), clock_(clock), auth_(auth), list_cache_(std::make_unique<ListCache>()) {}
+    : db_(db), clock_(clock), auth_(auth), lists_(16u << 20, 1u << 20) {}
 
-ResourceService::~ResourceService() = default;
-
-uint64_t ResourceService::list_cache_hits() const {
-  return list_cache_->hits.load(std::memory_order_relaxed);
-}
+uint64_t ResourceService::list_cache_hits() const { return lists_.hits(); }
 
 StatusOr<ResourceService::Scope> ResourceService::ResolveScope(
     model::RequestContext& ctx, const std::optional<std::string>& workspace_param,
@@ -333,16 +275,19 @@ StatusOr<std::shared_ptr<const Page<model::Resource>>> ResourceService::List(
   if (!scope.ok()) return scope.status();
   ctx.target_id = scope->workspace_id;
   // View is implicit for anyone who reaches the workspace (SPEC §1).
-  const uint64_t gen = db_.change_generation();  // before the query: see ListCache
-  const std::string key = ListCache::Key(scope->workspace_id, type, page);
-  if (auto kept = list_cache_->Find(key, gen)) return kept;
+  // A list changes rarely and is the public API's hottest read: between
+  // changes, pages come from memory (service/generation_cache.h).
+  const uint64_t gen = db_.change_generation();
+  const std::string key = scope->workspace_id + '/' + auth::ResourceTypeKey(type) + '/' +
+                          std::to_string(page.per_page) + '/' + std::to_string(page.page);
+  if (auto kept = lists_.Find(key, gen)) return kept;
   store::ResourcePage rows;
   db_.Read([&](store::Conn& c) {
     rows = store::ListResources(c, scope->workspace_id, type, page.per_page, OffsetOf(page));
   });
   auto out = std::make_shared<const Page<model::Resource>>(
       PageOf(std::move(rows.items), rows.total, page));
-  list_cache_->Keep(key, gen, out);
+  lists_.Keep(key, gen, out, SizeOf(*out));
   return out;
 }
 

@@ -37,6 +37,7 @@
 #include "base/status.h"
 #include "model/types.h"
 #include "service/auth_service.h"
+#include "service/generation_cache.h"
 #include "store/db.h"
 
 namespace accessd::service {
@@ -88,14 +89,13 @@ const char* AuditTargetOf(auth::ResourceType t);
 class ResourceService {
  public:
   ResourceService(store::Database& db, const Clock& clock, AuthService& auth);
-  ~ResourceService();
 
   // `workspace_param` is the `workspace_id` query parameter (nullopt when
   // absent); session callers must give it, token callers need not.
 
   // A page of the workspace's resources of `type`, oldest first. Pages are
-  // kept (shared, immutable) until the next change of any kind commits; see
-  // ListCache in resource_service.cc.
+  // kept (shared, immutable) until the next change of any kind commits
+  // (service/generation_cache.h).
   StatusOr<std::shared_ptr<const Page<model::Resource>>> List(
       model::RequestContext& ctx, const std::optional<std::string>& workspace_param,
       auth::ResourceType type, const PageRequest& page);
@@ -158,8 +158,7 @@ class ResourceService {
   store::Database& db_;
   const Clock& clock_;
   AuthService& auth_;
-  struct ListCache;
-  std::unique_ptr<ListCache> list_cache_;
+  GenerationCache<Page<model::Resource>> lists_;  // key: workspace/type/per_page/page
 };
 
 }  // namespace accessd::service
