@@ -90,7 +90,10 @@ Server::Server(const Config& config, const Deps& deps) : config_(config), deps_(
   // it read none, so `curl -X POST` without data is answered at once. A
   // transfer coding other than chunked cannot be delimited at all: 411.
   http_->set_pre_routing_handler([](const httplib::Request& req, httplib::Response& res) {
-    if (req.has_header("Content-Length")) return httplib::Server::HandlerResponse::Unhandled;
+    const bool body_method = req.method == "POST" || req.method == "PUT" || req.method == "PATCH";
+    if (!body_method || req.has_header("Content-Length")) {
+      return httplib::Server::HandlerResponse::Unhandled;
+    }
     if (req.has_header("Transfer-Encoding")) {
       std::string coding = req.get_header_value("Transfer-Encoding");
       for (char& ch : coding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
