@@ -1174,6 +1174,39 @@ TEST_CASE("lists are kept between changes and never hide an answered change") {
   CHECK(names(t, "/v2/sources?per_page=1&page=2").empty());
   CHECK(resources.list_cache_hits() == hits + 1);
 
+  // Each answer from a kept page still writes its own audit row.
+  {
+    const int64_t mark = LastAuditId(s, s.org_id());
+    hits = resources.list_cache_hits();
+    for (int i = 0; i < 3; ++i) CHECK(names(t, "/v2/sources") == std::vector<std::string>{"a"});
+    CHECK(resources.list_cache_hits() == hits + 3);
+    auto rows = AuditRows(s, s.org_id(), mark);
+    CHECK(rows.size() == 3);
+    for (const auto& r : rows) {
+      CHECK(r.action == "listed");
+      CHECK(r.actor_id == sat.id);
+    }
+  }
+
+  // The access ladder runs before a kept page is looked at: a PAT whose user
+  // left the workspace is refused while the page is kept for others.
+  {
+    Caller m = s.CreateUser(admin, "lister@example.test", "member", {ws});
+    auto pat = s.CreatePat(m, ws, "read_only");
+    Caller p = TestServer::Bearer(pat.secret);
+    CHECK(names(p, "/v2/sources") == std::vector<std::string>{"a"});
+    REQUIRE(s.Call(admin, "PUT", "/api/members/" + m.user_id + "/workspaces",
+                   json{{"workspaceIds", json::array()}})
+                .status == 200);
+    CHECK(names(t, "/v2/sources") == std::vector<std::string>{"a"});  // kept at the new generation
+    hits = resources.list_cache_hits();
+    const int64_t mark = LastAuditId(s, s.org_id());
+    CHECK(s.Call(p, "GET", "/v2/sources").status == 403);
+    CHECK(resources.list_cache_hits() == hits);
+    CHECK(FindRow(AuditRows(s, s.org_id(), mark), "personal_access_token", pat.id, "source", ws,
+                  "listed", "denied"));
+  }
+
   // An audited read writes only its audit row: the kept page stays.
   REQUIRE(s.Call(t, "GET", "/v2/sources/" + a).status == 200);
   hits = resources.list_cache_hits();

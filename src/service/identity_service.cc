@@ -267,7 +267,7 @@ StatusOr<model::Workspace> IdentityService::ReachableWorkspace(const model::Requ
   const std::string key = ctx.principal.org_id + '/' + id;
   std::shared_ptr<const model::Workspace> ws = workspaces_.Find(key, gen);
   const bool member = !ctx.principal.IsToken() && !ctx.principal.IsAdminUser();
-  bool reaches = false;
+  bool member_reaches = false;
   if (!ws || member) {
     db_.Read([&](store::Conn& c) {
       if (!ws) {
@@ -279,16 +279,14 @@ StatusOr<model::Workspace> IdentityService::ReachableWorkspace(const model::Requ
                              ws->environment.size());
       }
       if (member && ctx.principal.user) {
-        reaches = store::UserReachesWorkspace(c, ctx.principal.user->id, ws->id);
+        member_reaches = store::UserReachesWorkspace(c, ctx.principal.user->id, ws->id);
       }
     });
   }
-  if (ws && ctx.principal.IsToken()) {
-    reaches = ctx.principal.token_workspace_id == ws->id;
-  } else if (ws && ctx.principal.IsAdminUser()) {
-    reaches = true;
-  }
-  if (!ws || !reaches) return Status::NotFound("workspace not found");
+  const bool reaches = ws && (ctx.principal.IsToken()
+                                  ? ctx.principal.token_workspace_id == ws->id
+                                  : ctx.principal.IsAdminUser() || member_reaches);
+  if (!reaches) return Status::NotFound("workspace not found");
   return *ws;
 }
 

@@ -176,6 +176,17 @@ Page<T> PageOf(std::vector<T> items, int64_t total, const PageRequest& page) {
   return out;
 }
 
+// A list page's size for the list cache's bound.
+size_t SizeOf(const Page<model::Resource>& page) {
+  size_t n = sizeof(page);
+  for (const model::Resource& r : page.items) {
+    n += sizeof(r) + r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
+         r.subtype.value_or("").size() + r.config_json.size() + r.extra_json.size() +
+         r.write_key.value_or("").size();
+  }
+  return n;
+}
+
 }  // namespace
 
 const char* AuditTargetOf(ResourceType t) {
@@ -193,21 +204,6 @@ const char* AuditTargetOf(ResourceType t) {
   }
   return "resource";
 }
-
-namespace {
-
-// A list page's size for the list cache's bound.
-size_t SizeOf(const Page<model::Resource>& page) {
-  size_t n = sizeof(page);
-  for (const model::Resource& r : page.items) {
-    n += sizeof(r) + r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
-         r.subtype.value_or("").size() + r.config_json.size() + r.extra_json.size() +
-         r.write_key.value_or("").size();
-  }
-  return n;
-}
-
-}  // namespace
 
 ResourceService::ResourceService(store::Database& db, const Clock& clock, AuthService& auth)
     : db_(db), clock_(clock), auth_(auth), lists_(16u << 20, 1u << 20) {}
