@@ -113,8 +113,9 @@ class Server:
         return total
 
     def writer_stats(self):
-        """The writer's cumulative (transactions, jobs, run ms, commit ms) and the lists answered
-        from kept pages, from the server's last statistics log line."""
+        """The writer's cumulative (transactions, jobs, run ms, commit ms), the lists answered
+        from kept pages, and the WAL writes made and sent, from the server's last statistics
+        log line."""
         last = None
         with open(os.path.join(self.work, "log")) as f:
             for line in f:
@@ -126,7 +127,9 @@ class Server:
         if len(nums) < 4:
             return None
         kept = re.search(r"(\d+) lists answered from kept pages", last)
-        return tuple(nums[:4]) + (int(kept.group(1)) if kept else 0,)
+        wal = re.search(r"(\d+) WAL writes made, (\d+) sent", last)
+        return tuple(nums[:4]) + (int(kept.group(1)) if kept else 0,) + (
+            (int(wal.group(1)), int(wal.group(2))) if wal else (0, 0))
 
     def next_writer_stats(self):
         """Waits for the writer's next log line (at most ~5 s) and returns it."""
@@ -199,11 +202,13 @@ def disk_sync_us(folder, rounds=200):
 
 
 def writer_delta(a, b):
-    """jobs per batch, µs running jobs per job, µs per commit between two writer_stats()."""
+    """jobs per batch, µs running jobs per job, µs per commit, and WAL writes made and sent per
+    commit, between two writer_stats()."""
     if not a or not b or b[0] <= a[0] or b[1] <= a[1]:
         return None
     tx, jobs, run_ms, commit_ms = (b[i] - a[i] for i in range(4))
-    return jobs / tx, run_ms * 1000 / jobs, commit_ms * 1000 / tx
+    made, sent = b[5] - a[5], b[6] - a[6]
+    return jobs / tx, run_ms * 1000 / jobs, commit_ms * 1000 / tx, made / tx, sent / tx
 
 
 def token_check_us():
@@ -311,6 +316,7 @@ def main():
     wd = writer_delta(w0, w1)
     if wd:
         row("  writer: jobs per commit / us per job / us per commit", f"{wd[0]:.1f} / {wd[1]:.0f} / {wd[2]:.0f}", "")
+        row("  WAL writes per commit: made by SQLite / sent to the file", f"{wd[3]:.1f} / {wd[4]:.1f}", "")
     row("  server CPU per request / of it on the writer thread", f"{read['cpu_us']:.0f} / {read['writer_cpu_us']:.0f}",
         "us")
     if w0 and w1 and read_path == "/v2/sources":
@@ -335,6 +341,8 @@ def main():
         if wd:
             row("  writer: jobs per commit / us per job / us per commit",
                 f"{wd[0]:.1f} / {wd[1]:.0f} / {wd[2]:.0f}", "")
+            row("  WAL writes per commit: made by SQLite / sent to the file",
+                f"{wd[3]:.1f} / {wd[4]:.1f}", "")
         row("  server CPU per request / of it on the writer thread",
             f"{write['cpu_us']:.0f} / {write['writer_cpu_us']:.0f}", "us")
     else:

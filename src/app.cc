@@ -123,7 +123,8 @@ void App::MaintenanceLoop() {
                  "), " + std::to_string(w.run_us / 1000) + " ms running jobs, " +
                  std::to_string(w.commit_us / 1000) + " ms committing; " +
                  std::to_string(resources_->list_cache_hits()) +
-                 " lists answered from kept pages");
+                 " lists answered from kept pages; " + std::to_string(w.wal_writes_made) +
+                 " WAL writes made, " + std::to_string(w.wal_writes_sent) + " sent");
       }
       auth_->FlushTouches();
       const int64_t cutoff =

@@ -351,17 +351,24 @@ void BindKind(Router& r, const Deps& d, const Kind& k) {
     if (!paging.ok()) return c.Fail(paging.status());
     auto page = d.resources->List(c.ctx, WorkspaceParam(c), k.type, *paging);
     if (!page.ok()) return c.Fail(page.status());
-    const service::Page<model::Resource>& list = **page;
+    const service::ListedPage& list = **page;
+    const std::string& items = list.ItemsText([](const service::ListedPage& l) {
+      std::string text;
+      text.reserve(2 + l.items.size() * 320);
+      text.push_back('[');
+      for (size_t i = 0; i < l.items.size(); ++i) {
+        if (i > 0) text.push_back(',');
+        AppendResource(&text, l.items[i]);
+      }
+      text.push_back(']');
+      return text;
+    });
     std::string body;
-    body.reserve(64 + list.items.size() * 320);
+    body.reserve(items.size() + 128);
     body.append("{");
     AppendKey(&body, k.plural);
-    body.push_back('[');
-    for (size_t i = 0; i < list.items.size(); ++i) {
-      if (i > 0) body.push_back(',');
-      AppendResource(&body, list.items[i]);
-    }
-    body.append("],");
+    body.append(items);
+    body.append(",");
     AppendKey(&body, "paging");
     body.append(Paging(c, k.path, *paging, list.total, list.more).dump());
     body.push_back('}');

@@ -177,12 +177,15 @@ Page<T> PageOf(std::vector<T> items, int64_t total, const PageRequest& page) {
 }
 
 // A list page's size for the list cache's bound.
-size_t SizeOf(const Page<model::Resource>& page) {
+// A kept page's bytes: its rows, and twice their text for the rendered
+// items it will carry (field names, timestamps and escapes included).
+size_t SizeOf(const ListedPage& page) {
   size_t n = sizeof(page);
   for (const model::Resource& r : page.items) {
-    n += sizeof(r) + r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
-         r.subtype.value_or("").size() + r.config_json.size() + r.extra_json.size() +
-         r.write_key.value_or("").size();
+    const size_t text = r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
+                        r.subtype.value_or("").size() + r.config_json.size() +
+                        r.extra_json.size() + r.write_key.value_or("").size();
+    n += sizeof(r) + text + 2 * text + 256;
   }
   return n;
 }
@@ -262,7 +265,7 @@ StatusOr<ResourceService::Scope> ResourceService::ResolveScope(
 
 // ---- resources ----
 
-StatusOr<std::shared_ptr<const Page<model::Resource>>> ResourceService::List(
+StatusOr<std::shared_ptr<const ListedPage>> ResourceService::List(
     model::RequestContext& ctx, const std::optional<std::string>& workspace_param,
     ResourceType type, const PageRequest& page) {
   ctx.target_type = AuditTargetOf(type);
@@ -281,8 +284,9 @@ StatusOr<std::shared_ptr<const Page<model::Resource>>> ResourceService::List(
   db_.Read([&](store::Conn& c) {
     rows = store::ListResources(c, scope->workspace_id, type, page.per_page, OffsetOf(page));
   });
-  auto out = std::make_shared<const Page<model::Resource>>(
-      PageOf(std::move(rows.items), rows.total, page));
+  auto fresh = std::make_shared<ListedPage>();
+  static_cast<Page<model::Resource>&>(*fresh) = PageOf(std::move(rows.items), rows.total, page);
+  std::shared_ptr<const ListedPage> out = std::move(fresh);
   lists_.Keep(key, gen, out, SizeOf(*out));
   return out;
 }

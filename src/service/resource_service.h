@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -54,6 +55,24 @@ struct Page {
   std::vector<T> items;
   int64_t total = 0;  // every item of the list, on all pages
   bool more = false;  // a later page holds more items
+};
+
+// A page of a resource list as List() answers and keeps it. The HTTP layer
+// renders a page's items once, through ItemsText, and every later answer
+// from the same kept page reuses that text: the page and its text are
+// immutable once rendered, and dropped together when a change commits.
+struct ListedPage : Page<model::Resource> {
+  // The text `render(*this)` returns, computed by the first caller; the
+  // others wait for it. `render` must be a pure function of the page.
+  template <typename Render>
+  const std::string& ItemsText(Render&& render) const {
+    std::call_once(rendered_, [&] { text_ = render(*this); });
+    return text_;
+  }
+
+ private:
+  mutable std::once_flag rendered_;
+  mutable std::string text_;
 };
 
 // A resource body as the handler read it. `parsed` is the JSON syntax check
@@ -96,7 +115,7 @@ class ResourceService {
   // A page of the workspace's resources of `type`, oldest first. Pages are
   // kept (shared, immutable) until the next change of any kind commits
   // (service/generation_cache.h).
-  StatusOr<std::shared_ptr<const Page<model::Resource>>> List(
+  StatusOr<std::shared_ptr<const ListedPage>> List(
       model::RequestContext& ctx, const std::optional<std::string>& workspace_param,
       auth::ResourceType type, const PageRequest& page);
   // Lists answered from kept pages (for tests and the benchmark).
@@ -158,7 +177,7 @@ class ResourceService {
   store::Database& db_;
   const Clock& clock_;
   AuthService& auth_;
-  GenerationCache<Page<model::Resource>> lists_;  // key: workspace/type/per_page/page
+  GenerationCache<ListedPage> lists_;  // key: workspace/type/per_page/page
 };
 
 }  // namespace accessd::service

@@ -92,6 +92,10 @@ class Database {
     uint64_t run_us = 0;      // time spent running jobs
     uint64_t commit_us = 0;   // time spent in COMMIT (the fsync)
     uint64_t max_batch = 0;   // largest batch seen
+    // WAL writes SQLite made, and the writes that reached the file for
+    // them, since the process started (store/wal_vfs.h).
+    uint64_t wal_writes_made = 0;
+    uint64_t wal_writes_sent = 0;
   };
   WriterStats writer_stats() const;
 
