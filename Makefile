@@ -29,7 +29,7 @@ LDLIBS = -lSQLiteCpp $(PKG_LIBS) -lsqlite3 -lssl -lcrypto -lz -lpthread
 
 LIB_SRCS := $(filter-out src/main.cc,$(shell find src -name '*.cc' | sort))
 GEN_SRCS := $(BUILD)/gen/schema_sql.cc $(BUILD)/gen/web_assets.cc
-TEST_SRCS := $(shell find tests -name '*.cc' | sort)
+TEST_SRCS := $(filter-out tests/bench/%,$(shell find tests -name '*.cc' | sort))
 
 LIB_OBJS := $(LIB_SRCS:%.cc=$(BUILD)/obj/%.o) $(GEN_SRCS:$(BUILD)/gen/%.cc=$(BUILD)/obj/gen/%.o)
 TEST_OBJS := $(TEST_SRCS:%.cc=$(BUILD)/obj/%.o)
@@ -49,6 +49,10 @@ $(BUILD)/accessd: $(BUILD)/obj/src/main.o $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/accessd_test: $(TEST_OBJS) $(LIB_OBJS)
+	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# `make bench` only: the durable-answer floor (tests/bench/durable_floor.cc).
+$(BUILD)/durable_floor: $(BUILD)/obj/tests/bench/durable_floor.o $(LIB_OBJS)
 	$(CXX) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.cc
@@ -81,7 +85,8 @@ asan: deps ## run the tests under AddressSanitizer and UBSan
 
 bench: ## measure throughput against /healthz (needs wrk; see BENCHMARKS.md)
 	@scripts/install-deps.sh --bench
-	@$(MAKE) -j$(JOBS) BUILD=build-bench OPT="-O2 -DNDEBUG" build-bench/accessd build-bench/accessd_test
+	@$(MAKE) -j$(JOBS) BUILD=build-bench OPT="-O2 -DNDEBUG" build-bench/accessd build-bench/accessd_test \
+	  build-bench/durable_floor
 	@scripts/bench.sh build-bench
 
 fmt: ## format the C++ sources (clang-format, Google style)

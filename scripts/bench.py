@@ -12,6 +12,8 @@ Figures:
   4. burst          64 never-seen tokens at once: peak RSS, all accepted
   5. audit page     GET /v2/audit-logs?workspace_id=… deep in 1,000,000 rows: median latency
   6. startup        exec → /readyz 200 on that 1,000,000-row database
+Context: the disk's sync time, the writer's statistics, server CPU per request, and the durable
+floor (tests/bench/durable_floor.cc): what answering after a group-committed fdatasync costs here.
 Environment: BENCH_SECONDS (default 8), BENCH_CONNECTIONS (default 16).
 """
 import http.client
@@ -248,6 +250,31 @@ def paired(port, run_figure, rounds=2, server=None):
     return merged, statistics.median(ratios)
 
 
+def durable_floor(work):
+    """The durable-answer floor of this machine (tests/bench/durable_floor.cc): the same HTTP setup
+    with handlers that do nothing but wait for a group-committed write, either a 4 KiB record and
+    an fdatasync (no SQLite) or one audit row through accessd's own writer. Each is paired with
+    that server's /healthz like every figure. Returns ((append, ratio), (audit_row, ratio))."""
+    exe = os.path.abspath(os.path.join(BUILD, "durable_floor"))
+    if not os.path.exists(exe):
+        return None
+    folder = os.path.join(work, "floor")
+    os.makedirs(folder, exist_ok=True)
+    port = free_port()
+    proc = subprocess.Popen([exe, folder, str(port)], stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, text=True)
+    try:
+        if proc.stdout.readline().strip() != "ready":
+            return None
+        wrk(port, "/healthz", seconds=2)
+        append = paired(port, lambda sec: wrk(port, "/append", seconds=sec))
+        audit_row = paired(port, lambda sec: wrk(port, "/audit-row", seconds=sec))
+        return append, audit_row
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+
+
 def login(port):
     st, body, headers = call(port, "POST", "/api/session", {"email": EMAIL, "password": PASSWORD})
     assert st == 200, body
@@ -312,6 +339,7 @@ def main():
     # served and audited but not counted, at most one per connection.
     ok_rows = 0 <= audited - read["total"] <= 2 * CONNS  # two runs
     row(f"GET {read_path} (workspace SAT, audited)", read["rps"], "req/s", r, ">= 0.70", r >= 0.70)
+    read_ratio, write_ratio = r, None
     row("  audit rows written / answers read by wrk", f"{audited}/{read['total']}", "", None, "equal*", ok_rows)
     wd = writer_delta(w0, w1)
     if wd:
@@ -337,6 +365,7 @@ def main():
         w1 = s.next_writer_stats()
         row("PATCH /v2/sources/{id} (workspace SAT, audited)", write["rps"], "req/s", r, ">= 0.50",
             r >= 0.50 and write["non2xx"] == 0)
+        write_ratio = r
         wd = writer_delta(w0, w1)
         if wd:
             row("  writer: jobs per commit / us per job / us per commit",
@@ -347,6 +376,18 @@ def main():
             f"{write['cpu_us']:.0f} / {write['writer_cpu_us']:.0f}", "us")
     else:
         row("PATCH /v2/sources/{id}", "n/a", "", None, ">= 0.50", None)
+
+    # The floor under both: a server that does no request work at all and only waits for a
+    # durable group commit, on the same disk, in the same minute.
+    floor = durable_floor(work)
+    if floor:
+        (append, ra), (audit_row, rb) = floor
+        row("floor: answer after a group-committed 4 KiB append + fdatasync", append["rps"], "req/s", ra,
+            "context")
+        row("floor: answer after one audit row through accessd's writer", audit_row["rps"], "req/s", rb,
+            "context")
+        row("  audited read / audited write as a share of that floor", f"{read_ratio / rb:.2f} / "
+            f"{(write_ratio / rb) if write_ratio is not None else 0:.2f}", "")
 
     # 3. token costs: first use vs cached use; forged refusals.
     st, body, _ = call(s.port, "POST", "/api/service-access-tokens",
