@@ -121,6 +121,18 @@ TEST_CASE("the coalescing WAL VFS: every commit is what other connections read")
   CHECK(IntegrityOf(path) == "ok");
 }
 
+TEST_CASE("the coalescing WAL VFS: a file that cannot be opened is an error, not a crash") {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "missing-folder" / "x.db").string();
+  CHECK_THROWS_AS(SQLite::Database(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE, 0,
+                                   store::CoalescingWalVfsName()),
+                  SQLite::Exception);
+  // A read-only open of a file that does not exist fails the same way.
+  CHECK_THROWS_AS(SQLite::Database((dir.path() / "absent.db").string(), SQLite::OPEN_READONLY, 0,
+                                   store::CoalescingWalVfsName()),
+                  SQLite::Exception);
+}
+
 TEST_CASE("the coalescing WAL VFS: a process that dies mid-transaction loses only that transaction") {
   testing::TempDir dir;
   const std::string path = (dir.path() / "crash.db").string();

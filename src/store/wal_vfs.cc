@@ -176,7 +176,8 @@ const sqlite3_io_methods kMethodsV3 = {
 
 int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out_flags) {
   File* p = F(f);
-  std::memset(p, 0, sizeof(File));
+  // Both objects zeroed: the real one's pMethods is read below if its open fails.
+  std::memset(static_cast<void*>(p), 0, kFileSize + static_cast<size_t>(g_real->szOsFile));
   p->real = reinterpret_cast<sqlite3_file*>(reinterpret_cast<char*>(f) + kFileSize);
   int rc = g_real->xOpen(g_real, name, p->real, flags, out_flags);
   if (rc != SQLITE_OK) {
