@@ -389,8 +389,10 @@ def main():
             "context")
         row("floor: answer after one audit row through accessd's writer", audit_row["rps"], "req/s", rb,
             "context")
-        row("  audited read / audited write as a share of that floor", f"{read_ratio / rb:.2f} / "
-            f"{(write_ratio / rb) if write_ratio is not None else 0:.2f}", "")
+        if rb > 0:
+            share_write = f"{write_ratio / rb:.2f}" if write_ratio is not None else "n/a"
+            row("  audited read / audited write as a share of that floor",
+                f"{read_ratio / rb:.2f} / {share_write}", "")
 
     # 3. token costs: first use vs cached use; forged refusals.
     st, body, _ = call(s.port, "POST", "/api/service-access-tokens",
