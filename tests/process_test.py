@@ -13,6 +13,7 @@ Standard library only. Prints one line per check and "N passed, M failed".
 import http.client
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -243,7 +244,8 @@ def main():
     check(os.path.exists(flag_db), "--db overrides ACCESSD_DB")
 
     # First start with no password: one is generated and printed once.
-    gen_dir = tempfile.mkdtemp(prefix="accessd-gen-")
+    gen_dir = os.path.join(work, "generated")
+    os.makedirs(gen_dir)
     s = Server(gen_dir, ["--db", "g.db"], {"ACCESSD_ADMIN_EMAIL": "gen@example.test",
                                            "ACCESSD_ADMIN_PASSWORD": ""})
     s.stop()
@@ -353,6 +355,10 @@ def main():
 
     failed = results.count(False)
     print(f"{len(results) - failed} passed, {failed} failed")
+    if failed:
+        print(f"kept for a look: {work}")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
 
 
