@@ -1,13 +1,13 @@
 // server.cc — httplib setup and the one request path.
 #include "http/server.h"
 
-#include <cctype>
 #include <chrono>
 
 #include "base/digest.h"
 #include "base/log.h"
 #include "http/errors.h"
 #include "service/audit.h"
+#include "service/validate.h"
 
 namespace accessd::http {
 
@@ -95,8 +95,7 @@ Server::Server(const Config& config, const Deps& deps) : config_(config), deps_(
       return httplib::Server::HandlerResponse::Unhandled;
     }
     if (req.has_header("Transfer-Encoding")) {
-      std::string coding = req.get_header_value("Transfer-Encoding");
-      for (char& ch : coding) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      const std::string coding = service::Lower(req.get_header_value("Transfer-Encoding"));
       if (coding.find("chunked") != std::string::npos) {
         return httplib::Server::HandlerResponse::Unhandled;
       }

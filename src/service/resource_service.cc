@@ -176,16 +176,16 @@ Page<T> PageOf(std::vector<T> items, int64_t total, const PageRequest& page) {
   return out;
 }
 
-// A list page's size for the list cache's bound.
-// A kept page's bytes: its rows, and twice their text for the rendered
-// items it will carry (field names, timestamps and escapes included).
+// A kept page's bytes, for the list cache's bound: per row, the row and
+// its text, plus the rendered text it will carry (estimated as twice the
+// row's text for escapes, and 256 bytes of field names and timestamps).
 size_t SizeOf(const ListedPage& page) {
   size_t n = sizeof(page);
   for (const model::Resource& r : page.items) {
     const size_t text = r.id.size() + r.org_id.size() + r.workspace_id.size() + r.name.size() +
                         r.subtype.value_or("").size() + r.config_json.size() +
                         r.extra_json.size() + r.write_key.value_or("").size();
-    n += sizeof(r) + text + 2 * text + 256;
+    n += sizeof(r) + 3 * text + 256;
   }
   return n;
 }
