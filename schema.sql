@@ -271,3 +271,36 @@ CREATE TRIGGER audit_counts_update AFTER UPDATE OF org_id, workspace_id ON audit
     VALUES (NEW.org_id, coalesce(NEW.workspace_id, ''), 1)
     ON CONFLICT (org_id, workspace_id) DO UPDATE SET n = n + 1;
 END;
+
+-- @version 2 ---------------------------------------------------------------
+-- Everything below this line is schema version 2: a version-1 file gets it
+-- applied as one migration step (store/db.cc), a new file with the rest.
+
+-- The legacy access model (SPEC §7). An imported organization's members and
+-- workspace SATs keep their old per-workspace roles here until an admin
+-- deploys a migration, which replaces them with policies and deletes them.
+-- Members reach a workspace through workspace_members as before; this table
+-- says what they may do there. A workspace SAT's role admin/editor/viewer is
+-- stored as connections_admin/_editor/_viewer (the same rights).
+CREATE TABLE legacy_roles (
+  workspace_id         TEXT NOT NULL REFERENCES workspaces(id) ON DELETE CASCADE,
+  subject_type         TEXT NOT NULL CHECK (subject_type IN ('member', 'token')),
+  subject_id           TEXT NOT NULL,                  -- user id or token key id
+  connections          TEXT NOT NULL CHECK (connections IN
+                         ('connections_admin', 'connections_editor', 'connections_viewer')),
+  transformations_edit INTEGER NOT NULL DEFAULT 0,     -- 0/1
+  PRIMARY KEY (workspace_id, subject_type, subject_id)
+) WITHOUT ROWID;
+CREATE INDEX legacy_roles_subject ON legacy_roles(subject_id);
+
+-- A legacy organization's staged migration (SPEC §7): the strategy and, per
+-- workspace, the policy each member and workspace SAT would get, as JSON
+-- (service/migration_service.cc). One per organization; deploy applies it
+-- and deletes it, DELETE /api/migration/staging only deletes it.
+CREATE TABLE migration_staging (
+  org_id     TEXT PRIMARY KEY REFERENCES organizations(id),
+  strategy   TEXT NOT NULL CHECK (strategy IN ('start_fresh', 'use_existing_policies')),
+  plan       TEXT NOT NULL,
+  created_by TEXT,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;

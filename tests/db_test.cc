@@ -249,3 +249,37 @@ TEST_CASE("data survives closing and reopening; foreign files are refused") {
   CHECK_FALSE(r.ok());
   CHECK(r.status().message().find("not an accessd database") != std::string::npos);
 }
+
+TEST_CASE("a version-1 file is upgraded to version 2 in place, keeping its rows") {
+  testing::TempDir dir;
+  const std::string path = (dir.path() / "v1.db").string();
+  {
+    // A version-1 file: schema.sql up to the version-2 marker, as released.
+    extern const char kSchemaSql[];
+    const std::string all = kSchemaSql;
+    const size_t marker = all.find("\n-- @version 2 ");
+    REQUIRE(marker != std::string::npos);
+    SQLite::Database raw(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    raw.exec("PRAGMA journal_mode=WAL");
+    raw.exec(all.substr(0, marker));
+    raw.exec("PRAGMA user_version=1");
+    raw.exec(
+        "INSERT INTO organizations (id, name, created_at, updated_at)"
+        " VALUES ('org_old', 'Old', 1, 1)");
+  }
+  {
+    auto db = OpenAt(path);
+    db->Read([&](store::Conn& c) {
+      CHECK(c.db().execAndGet("PRAGMA user_version").getInt() == 2);
+      CHECK(c.db().tableExists("legacy_roles"));
+      CHECK(c.db().tableExists("migration_staging"));
+      CHECK(store::FindOrganization(c, "org_old").has_value());
+    });
+  }
+  // Opening again is a no-op: the version stays and nothing is re-applied.
+  auto db = OpenAt(path);
+  db->Read([&](store::Conn& c) {
+    CHECK(c.db().execAndGet("PRAGMA user_version").getInt() == 2);
+    CHECK(c.db().execAndGet("PRAGMA integrity_check").getString() == "ok");
+  });
+}

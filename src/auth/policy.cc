@@ -8,6 +8,8 @@
 // document with any error yields no policy at all.
 #include "auth/policy.h"
 
+#include "auth/legacy.h"
+
 #include <algorithm>
 #include <set>
 #include <stdexcept>
@@ -154,7 +156,7 @@ json GrantToJson(const Grant& g) {
 }
 
 // How the credential mode decides before any policy is consulted.
-enum class Mode { kDenyAll, kAllowAll, kPolicies };
+enum class Mode { kDenyAll, kAllowAll, kPolicies, kLegacy };
 
 Mode ModeOf(const Permissions& p) {
   // view_only is checked first: a read_only PAT of an admin must stay
@@ -162,7 +164,7 @@ Mode ModeOf(const Permissions& p) {
   // restrictive flag wins if a caller sets both.
   if (p.view_only) return Mode::kDenyAll;
   if (p.everything) return Mode::kAllowAll;
-  return Mode::kPolicies;
+  return p.legacy ? Mode::kLegacy : Mode::kPolicies;
 }
 
 // True when some policy's grant for (r.type, a) covers r, each grant judged
@@ -324,6 +326,8 @@ bool CanEdit(const Permissions& p, const ResourceRef& r) {
       return false;
     case Mode::kAllowAll:
       return true;
+    case Mode::kLegacy:
+      return LegacyCanEdit(*p.legacy, r);
     case Mode::kPolicies:
       break;
   }
@@ -336,6 +340,8 @@ bool CanDelete(const Permissions& p, const ResourceRef& r) {
       return false;
     case Mode::kAllowAll:
       return true;
+    case Mode::kLegacy:
+      return LegacyCanDelete(*p.legacy, r);
     case Mode::kPolicies:
       break;
   }
@@ -348,6 +354,8 @@ bool CanCreate(const Permissions& p, ResourceType t) {
       return false;
     case Mode::kAllowAll:
       return true;
+    case Mode::kLegacy:
+      return LegacyCanCreate(*p.legacy, t);
     case Mode::kPolicies:
       break;
   }
@@ -367,6 +375,8 @@ bool CanConnectEnd(const Permissions& p, const ResourceRef& r) {
       return false;
     case Mode::kAllowAll:
       return true;
+    case Mode::kLegacy:
+      return LegacyCanConnectEnd(*p.legacy, r);
     case Mode::kPolicies:
       break;
   }

@@ -21,6 +21,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -117,11 +118,17 @@ struct SourcedPolicy {
   Policy policy;
 };
 
+struct LegacyAccess;  // auth/legacy.h
+
 // The effective permission set of a principal in one workspace.
 struct Permissions {
   bool everything = false;   // admins (and legacy admin tokens): bypass policies
   bool view_only = false;    // read_only PATs: view and nothing else
   std::vector<SourcedPolicy> policies;  // union of these
+  // Organizations on the legacy model (SPEC §7): when set, the decisions
+  // follow the legacy rules (auth/legacy.h) and `policies` only explains
+  // them (it holds the equivalent policy, for GET /api/me and the like).
+  std::shared_ptr<const LegacyAccess> legacy;
 };
 
 // True when the grant covers the resource, given the mark of the policy it

@@ -6,7 +6,9 @@
 
 #include "auth/secret_hash.h"
 #include "auth/token_format.h"
+#include "auth/legacy.h"
 #include "base/digest.h"
+#include "store/legacy_store.h"
 #include "store/org_store.h"
 #include "store/policy_store.h"
 #include "store/token_store.h"
@@ -62,8 +64,29 @@ UserAccess ComputeUserAccess(store::Conn& c, const model::User& u,
     return a;
   }
   a.reaches = store::UserReachesWorkspace(c, u.id, workspace_id);
-  if (a.reaches) a.permissions.policies = store::PoliciesForUser(c, workspace_id, u.id);
+  if (!a.reaches) return a;
+  auto org = store::FindOrganization(c, u.org_id);
+  if (org && org->access_model == "legacy") {
+    a.permissions = LegacyPermissions(c, workspace_id, store::LegacySubject::kMember, u.id);
+  } else {
+    a.permissions.policies = store::PoliciesForUser(c, workspace_id, u.id);
+  }
   return a;
+}
+
+auth::Permissions LegacyPermissions(store::Conn& c, const std::string& workspace_id,
+                                    store::LegacySubject subject, const std::string& subject_id) {
+  auth::Permissions p;
+  auto access = std::make_shared<auth::LegacyAccess>(
+      store::LegacyAccessIn(c, workspace_id, subject, subject_id));
+  // The equivalent policy explains the decisions (GET /api/me and the like);
+  // the resource list matters only when an allow-list narrows it.
+  std::vector<auth::ResourceRef> resources;
+  if (!access->excluded.empty()) resources = store::ResourceRefsOfWorkspace(c, workspace_id);
+  p.policies.push_back(
+      {"legacy", auth::LegacyToPolicy(*access, resources, store::CurrentResourceSeq(c))});
+  p.legacy = std::move(access);
+  return p;
 }
 
 // One in-progress first verification of a token; followers wait on it.
@@ -304,6 +327,13 @@ StatusOr<model::Principal> AuthService::Load(const std::string& cache_key, bool 
       p.kind = model::Principal::Kind::kWorkspaceSat;
       p.token_workspace_id = t.workspace_id.value_or("");
       p.token_policy = t.policy;
+      if (org->access_model == "legacy") {
+        db_.Read([&](store::Conn& c) {
+          p.token_permissions = LegacyPermissions(c, p.token_workspace_id,
+                                                  store::LegacySubject::kToken, t.id);
+        });
+        break;
+      }
       db_.Read([&](store::Conn& c) {
         p.token_permissions.policies.push_back(
             {"baseline", store::BaselinePolicy(c, p.token_workspace_id)});

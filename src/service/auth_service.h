@@ -31,6 +31,7 @@
 #include "base/status.h"
 #include "model/types.h"
 #include "store/db.h"
+#include "store/legacy_store.h"
 
 namespace accessd::service {
 
@@ -107,12 +108,18 @@ class AuthService {
 };
 
 // Builds the permissions of a user in a workspace from the database (member:
-// baseline ∪ groups ∪ member policy; admin: everything). reaches=false when a
-// member does not reach the workspace. Used for tokens and sessions alike.
+// baseline ∪ groups ∪ member policy, or the legacy rules in an organization
+// on the legacy model; admin: everything). reaches=false when a member does
+// not reach the workspace. Used for tokens and sessions alike.
 struct UserAccess {
   bool reaches = false;
   auth::Permissions permissions;
 };
 UserAccess ComputeUserAccess(store::Conn& c, const model::User& u, const std::string& workspace_id);
+
+// A member's or workspace SAT's permissions under the legacy rules (SPEC §7):
+// decided by auth/legacy.h, explained by the equivalent policy ("legacy").
+auth::Permissions LegacyPermissions(store::Conn& c, const std::string& workspace_id,
+                                    store::LegacySubject subject, const std::string& subject_id);
 
 }  // namespace accessd::service

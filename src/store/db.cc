@@ -6,6 +6,8 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -24,7 +26,17 @@ namespace accessd::store {
 
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
+
+// schema.sql holds every version's tables; a version's own part starts at its
+// "-- @version N" line. A file at version N-1 gets exactly that part.
+std::string SchemaPartFrom(int version) {
+  const std::string all = kSchemaSql;
+  const std::string marker = "\n-- @version " + std::to_string(version) + " ";
+  const size_t at = all.find(marker);
+  if (at == std::string::npos) throw std::logic_error("schema.sql has no " + marker.substr(1));
+  return all.substr(at + 1);
+}
 
 // A queued write: the job, and how its caller learns the outcome. The caller
 // sleeps on its own semaphore, which the writer posts exactly once, after
@@ -130,7 +142,15 @@ StatusOr<std::unique_ptr<Database>> Database::Open(const DbOptions& options) {
       return Status::Invalid(options.path + " was written by a newer accessd (schema version " +
                              std::to_string(version) + ")");
     }
-    // Migrations from older versions go here, one step per version.
+    // One step per version, each in its own transaction with its version
+    // number, so an interrupted upgrade resumes where it stopped.
+    for (int from = version; from != 0 && from < kSchemaVersion; ++from) {
+      SQLite::Transaction tx(*db);
+      db->exec(SchemaPartFrom(from + 1));
+      db->exec("PRAGMA user_version=" + std::to_string(from + 1));
+      tx.commit();
+      LogInfo(options.path + ": schema upgraded to version " + std::to_string(from + 1));
+    }
     impl->writer = std::make_unique<Conn>(std::move(db));
   } catch (const SQLite::Exception& e) {
     return Status::Invalid("cannot open database " + options.path + ": " + e.what());
