@@ -523,6 +523,11 @@ TEST_CASE("legacy import: the text must be JSON, with each member once per objec
   CHECK(bad.status().details()[0].field == "");
   CHECK(bad.status().details()[0].message.find("line 3") != std::string::npos);
   CHECK_FALSE(ParseLegacyExport("").ok());
+  // A number beyond every JSON number type is refused too, not thrown.
+  auto huge = ParseLegacyExport("{\"organization\": {\"name\": \"A\"}, \"x\": 1e999}");
+  REQUIRE_FALSE(huge.ok());
+  REQUIRE(huge.status().details().size() == 1);
+  CHECK(huge.status().details()[0].field == "");
 
   // A member given twice: the parsed value would keep only the last one.
   TestServer s;

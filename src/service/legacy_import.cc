@@ -1028,6 +1028,10 @@ StatusOr<LegacyDocument> ParseLegacyExport(const std::string& text) {
     // The parser's own message quotes the text it read, which may be a
     // secret: only the position is given.
     return Status::Invalid(kRejected, {{"", "is not valid JSON (" + Position(text, e.byte) + ")"}});
+  } catch (const json::exception&) {
+    // A number too large for any JSON number type (1e999) is the parser's
+    // other refusal; its message quotes the number.
+    return Status::Invalid(kRejected, {{"", "is not valid JSON (a number is out of range)"}});
   } catch (const TooDeep& e) {
     return Status::Invalid(
         kRejected, {{e.path, "is nested too deeply (at most " + std::to_string(kMaxDocumentDepth) +
