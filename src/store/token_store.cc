@@ -120,7 +120,12 @@ void DeleteToken(Conn& c, const std::string& org_id, const std::string& id) {
   auto& st = c.Prepare("DELETE FROM tokens WHERE key_id = ? AND org_id = ?");
   st.bind(1, id);
   st.bind(2, org_id);
-  st.exec();
+  if (st.exec() == 0) return;
+  // A legacy workspace SAT's role goes with it (SPEC §7).
+  auto& roles =
+      c.Prepare("DELETE FROM legacy_roles WHERE subject_type = 'token' AND subject_id = ?");
+  roles.bind(1, id);
+  roles.exec();
 }
 
 std::vector<std::string> DeletePatsOfUser(Conn& c, const std::string& user_id) {

@@ -29,6 +29,7 @@ std::vector<model::Token> ListTokens(Conn& c, const std::string& org_id,
                                      const std::optional<model::TokenKind>& kind,
                                      const std::optional<std::string>& workspace_id,
                                      const std::optional<std::string>& user_id);
+// Deletes the token (and a legacy workspace SAT's role).
 void DeleteToken(Conn& c, const std::string& org_id, const std::string& id);
 // Deletes the user's PATs; returns their key ids (to clear caches).
 std::vector<std::string> DeletePatsOfUser(Conn& c, const std::string& user_id);
