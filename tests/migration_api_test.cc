@@ -145,6 +145,8 @@ struct Prober {
 //         generated with a policy granting sources edit (the legacy role decides now,
 //         and the deploy must replace that policy).
 //   Org:  one org SAT (acd_ format) and one in the legacy format.
+// `extra` members join Prod before the switch, with no legacy role (viewer):
+// a legacy organization takes no new members (SPEC §7).
 struct LegacyWorld {
   TestServer s;
   Caller org_admin;
@@ -155,14 +157,18 @@ struct LegacyWorld {
   std::string legacy_pat_id, legacy_pat_value;
   std::string legacy_org_sat_value;
   std::map<std::string, std::string> ids;  // resource name → id (both workspaces)
+  std::map<std::string, Caller> extra;     // by email
 
-  LegacyWorld() {
+  explicit LegacyWorld(const std::vector<std::string>& extra_members = {}) {
     org_admin = s.Admin();
     prod = s.CreateWorkspace(org_admin, "Prod");
     dev = s.CreateWorkspace(org_admin, "Dev");
     admin = s.CreateUser(org_admin, "admin-role@example.test", "member", {prod, dev});
     editor = s.CreateUser(org_admin, "editor-role@example.test", "member", {prod, dev});
     viewer = s.CreateUser(org_admin, "viewer-role@example.test", "member", {prod});
+    for (const auto& email : extra_members) {
+      extra[email] = s.CreateUser(org_admin, email, "member", {prod});
+    }
     sat = s.CreateSat(org_admin, "workspace", prod);
     sat_dev = s.CreateSat(org_admin, "workspace", dev, json{{"sources", {{"edit", true}}}});
     org_sat = s.CreateSat(org_admin, "organization", "");
@@ -646,8 +652,9 @@ TEST_CASE("migration start_fresh: the changes are what members lose; after deplo
 }
 
 TEST_CASE("migration endpoints: access ladder, validation, reset, conflicts, audit rows") {
-  LegacyWorld w;
+  LegacyWorld w({"leaver@example.test"});
   TestServer& s = w.s;
+  const Caller leaver = w.extra.at("leaver@example.test");
   auto other = s.app().identity().CreateOrganization("Other", "other-admin@example.test",
                                                      "other-password-123");
   REQUIRE(other.ok());
@@ -746,7 +753,7 @@ TEST_CASE("migration endpoints: access ladder, validation, reset, conflicts, aud
   CHECK(rows_created[0].outcome == "success");
   json details = json::parse(rows_created[0].details_json);
   CHECK(details["strategy"] == "start_fresh");
-  CHECK(details["members"] == 5);
+  CHECK(details["members"] == 6);  // Prod: 4 with the leaver; Dev: 2
   CHECK(details["serviceAccessTokens"] == 3);
 
   r = w.Post("/api/migration/import", json{{"strategy", "use_existing_policies"}});
@@ -773,7 +780,6 @@ TEST_CASE("migration endpoints: access ladder, validation, reset, conflicts, aud
             .status == 403);
 
   // A member removed after staging is neither shown nor deployed.
-  Caller leaver = s.CreateUser(w.org_admin, "leaver@example.test", "member", {w.prod});
   REQUIRE(w.Post("/api/migration/import", json{{"strategy", "start_fresh"}}).status == 200);
   CHECK(FindByKey(Workspace(w.Get("/api/migration").body["staging"], w.prod)["members"], "userId",
                   leaver.user_id) != nullptr);
