@@ -43,6 +43,7 @@ Status App::Open() {
   resources_ = std::make_unique<service::ResourceService>(*db_, *clock_, *auth_);
   policies_ = std::make_unique<service::PolicyService>(*db_, *clock_, *auth_);
   audit_ = std::make_unique<service::AuditService>(*db_, *clock_);
+  migration_ = std::make_unique<service::MigrationService>(*db_, *clock_, *auth_);
   scim_ = std::make_unique<scim::ScimService>(*db_, *clock_, *auth_);
 
   http::Deps deps;
@@ -54,6 +55,7 @@ Status App::Open() {
   deps.resources = resources_.get();
   deps.policies = policies_.get();
   deps.audit = audit_.get();
+  deps.migration = migration_.get();
   deps.scim = scim_.get();
   server_ = std::make_unique<http::Server>(config_, deps);
   return Status::Ok();

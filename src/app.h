@@ -18,6 +18,7 @@
 #include "service/audit_service.h"
 #include "service/auth_service.h"
 #include "service/identity_service.h"
+#include "service/migration_service.h"
 #include "service/policy_service.h"
 #include "service/resource_service.h"
 #include "service/token_service.h"
@@ -48,6 +49,7 @@ class App {
   service::ResourceService& resources() { return *resources_; }
   service::PolicyService& policies() { return *policies_; }
   service::AuditService& audit() { return *audit_; }
+  service::MigrationService& migration() { return *migration_; }
   scim::ScimService& scim() { return *scim_; }
   const Config& config() const { return config_; }
 
@@ -64,6 +66,7 @@ class App {
   std::unique_ptr<service::ResourceService> resources_;
   std::unique_ptr<service::PolicyService> policies_;
   std::unique_ptr<service::AuditService> audit_;
+  std::unique_ptr<service::MigrationService> migration_;
   std::unique_ptr<scim::ScimService> scim_;
   std::unique_ptr<http::Server> server_;
 

@@ -1,7 +1,8 @@
 // scim_api_test.cc — SCIM 2.0 provisioning (SPEC §5, RFC 7643/7644) over
 // HTTP against a real server and a real SQLite file (tests/api_harness.h):
-// the access ladder, discovery, Users and Groups with the request shapes Okta
-// and Microsoft Entra ID send, filters and paging, the effect of
+// the access ladder, discovery, Users and Groups with the request shapes that
+// identity providers send (two styles, named provider A and provider B here),
+// filters and paging, the effect of
 // deactivation, deletion and group membership on the user's credentials,
 // tenant isolation, and the audit row of every change.
 //
@@ -310,7 +311,7 @@ TEST_CASE("scim: a created user is a member without a password in every workspac
   Scim x;
   std::string ws1 = x.s.CreateWorkspace(x.admin, "Prod");
   std::string ws2 = x.s.CreateWorkspace(x.admin, "Dev");
-  // Okta's create body, with the fields it sends that accessd does not keep.
+  // Provider A's create body, with the fields it sends that accessd does not keep.
   json body = {
       {"schemas", json::array({kUserUrn})},
       {"userName", "alice@idp.test"},
@@ -320,7 +321,7 @@ TEST_CASE("scim: a created user is a member without a password in every workspac
       {"locale", "en-US"},
       {"externalId", "00u1abc"},
       {"groups", json::array()},
-      {"password", "okta-sent-this-Secret-123"},
+      {"password", "idp-sent-this-Secret-123"},
       {"active", true}};
   Reply r = x.Call("POST", "/Users", body);
   REQUIRE_MESSAGE(r.status == 201, r.text);
@@ -376,9 +377,9 @@ TEST_CASE("scim: a created user is a member without a password in every workspac
   CHECK(got.body == r.body);
   CHECK(IsScimError(x.Call("GET", "/Users/usr_doesnotexist"), 404));
 
-  // The password Okta sent is not kept anywhere, nor audited.
+  // The password provider A sent is not kept anywhere, nor audited.
   const std::string files = accessd::testing::ReadDatabaseFiles(x.s.db_path());
-  CHECK(files.find("okta-sent-this-Secret-123") == std::string::npos);
+  CHECK(files.find("idp-sent-this-Secret-123") == std::string::npos);
   CHECK(CountChange(x.s, x.sat.id, "user", id, "added_to_organization") == 1);
 
   // Without a displayName or name, the local part stands in.
@@ -499,7 +500,7 @@ TEST_CASE("scim: listing users with filters, paging and projection") {
     CHECK(r.body["itemsPerPage"] == 0);
     CHECK(!r.body.contains("Resources"));
   }
-  // Entra's probe for a user that does not exist: an empty list.
+  // Provider B's probe for a user that does not exist: an empty list.
   Reply none = x.Call("GET", "/Users?filter=" + Enc(R"(userName eq "ghost@idp.test")"));
   CHECK(none.body["totalResults"] == 0);
   CHECK(none.body["Resources"] == json::array());
@@ -687,7 +688,7 @@ TEST_CASE("scim: userName is unique and immutable; bad input changes nothing") {
   CHECK(CountChange(x.s, x.sat.id, "user", id, "updated") == 1);  // the one good PUT
 }
 
-TEST_CASE("scim: PATCH bodies as Okta and Entra ID send them") {
+TEST_CASE("scim: PATCH bodies as both provider styles send them") {
   Scim x;
   json u = x.NewUser("pat@idp.test", {{"name", {{"givenName", "Pat"}, {"familyName", "Lee"}}},
                                       {"displayName", "Pat Lee"}});
@@ -700,15 +701,15 @@ TEST_CASE("scim: PATCH bodies as Okta and Entra ID send them") {
     json expected;
   };
   const Step steps[] = {
-      {"Okta deactivation: no path, value object",
+      {"Provider A deactivation: no path, value object",
        {{{"op", "replace"}, {"value", {{"active", false}}}}},
        "/active",
        false},
-      {"Entra reactivation: capitalised op, string boolean",
+      {"Provider B reactivation: capitalised op, string boolean",
        {{{"op", "Replace"}, {"path", "active"}, {"value", "True"}}},
        "/active",
        true},
-      {"Entra deactivation: \"False\"",
+      {"Provider B deactivation: \"False\"",
        {{{"op", "Replace"}, {"path", "active"}, {"value", "False"}}},
        "/active",
        false},
@@ -716,12 +717,12 @@ TEST_CASE("scim: PATCH bodies as Okta and Entra ID send them") {
        {{{"op", "replace"}, {"path", "active"}, {"value", "true"}}},
        "/active",
        true},
-      {"Entra: displayName and name.givenName paths",
+      {"Provider B: displayName and name.givenName paths",
        {{{"op", "Replace"}, {"path", "displayName"}, {"value", "Patricia Lee"}},
         {{"op", "Add"}, {"path", "name.givenName"}, {"value", "Patricia"}}},
        "/name/givenName",
        "Patricia"},
-      {"Entra: no path, dotted keys",
+      {"Provider B: no path, dotted keys",
        {{{"op", "Replace"}, {"value", {{"name.familyName", "Li"}, {"displayName", "P. Li"}}}}},
        "/name/familyName",
        "Li"},
@@ -735,15 +736,15 @@ TEST_CASE("scim: PATCH bodies as Okta and Entra ID send them") {
        {{{"op", "replace"}, {"path", "name"}, {"value", {{"givenName", "Pat"}}}}},
        "/name/familyName",
        "Lee"},
-      {"Entra: the work email restated (same address, other case)",
+      {"Provider B: the work email restated (same address, other case)",
        {{{"op", "Replace"}, {"path", "emails[type eq \"work\"].value"}, {"value", "PAT@idp.test"}}},
        "/emails/0/value",
        "pat@idp.test"},
-      {"Entra: externalId",
+      {"Provider B: externalId",
        {{{"op", "Add"}, {"path", "externalId"}, {"value", "e5a1"}}},
        "/externalId",
        "e5a1"},
-      {"Entra: attributes accessd does not keep are accepted",
+      {"Provider B: attributes accessd does not keep are accepted",
        {{{"op", "Add"}, {"path", "title"}, {"value", "Engineer"}},
         {{"op", "Add"}, {"path", "preferredLanguage"}, {"value", "en"}},
         {{"op", "Replace"},
@@ -759,7 +760,7 @@ TEST_CASE("scim: PATCH bodies as Okta and Entra ID send them") {
        {{{"op", "remove"}, {"path", "name.givenName"}}},
        "/name/formatted",
        "Lee"},
-      {"no path with the id repeated (Okta)",
+      {"no path with the id repeated (provider A)",
        {{{"op", "replace"}, {"value", {{"id", id}, {"displayName", "Pat"}}}}},
        "/displayName",
        "Pat"},
@@ -795,7 +796,7 @@ TEST_CASE("scim: an identity provider's lifecycle of one user, end to end") {
   Caller wsat = TestServer::Bearer(x.s.CreateSat(x.admin, "workspace", ws).secret);
   const std::string email = "jo@idp.test";
 
-  // 1. The lookup before the create (Okta and Entra both do it).
+  // 1. The lookup before the create (both providers do it).
   Reply look = x.Call(
       "GET", "/Users?filter=" + Enc("userName eq \"" + email + "\"") + "&startIndex=1&count=100");
   REQUIRE(look.status == 200);
@@ -816,7 +817,7 @@ TEST_CASE("scim: an identity provider's lifecycle of one user, end to end") {
   REQUIRE(x.s.Call(pat, "GET", "/v2/workspace").status == 200);
   REQUIRE(x.s.Call(jo, "GET", "/api/me").status == 200);
 
-  // 4. Deactivate, as Entra does.
+  // 4. Deactivate, as provider B does.
   Reply off = x.Call("PATCH", "/Users/" + id,
                      PatchOp({{{"op", "Replace"}, {"path", "active"}, {"value", "False"}}}));
   REQUIRE_MESSAGE(off.status == 200, off.text);
@@ -828,7 +829,7 @@ TEST_CASE("scim: an identity provider's lifecycle of one user, end to end") {
   CHECK(x.ListUserNames("active eq false") == std::vector<std::string>{email});
   CHECK(UserRow(x.s, id)->status == accessd::model::UserStatus::kDeactivated);
 
-  // 5. Reactivate, as Okta does: the same PAT works again.
+  // 5. Reactivate, as provider A does: the same PAT works again.
   Reply on = x.Call("PATCH", "/Users/" + id,
                     PatchOp({{{"op", "replace"}, {"value", {{"active", true}}}}}));
   REQUIRE(on.status == 200);
@@ -836,7 +837,7 @@ TEST_CASE("scim: an identity provider's lifecycle of one user, end to end") {
   CHECK(x.s.Call(pat, "GET", "/v2/workspace").status == 200);
   CHECK(LoginStatus(x.s, email) == 200);
 
-  // 6. Push a group with the user, 7. remove the member (Okta's shape).
+  // 6. Push a group with the user, 7. remove the member (provider A's shape).
   Reply group = x.Call(
       "POST", "/Groups",
       json{{"schemas", {kGroupUrn}}, {"displayName", "Engineers"}, {"members", {{{"value", id}}}}});
@@ -887,7 +888,7 @@ TEST_CASE("scim: an identity provider's lifecycle of one user, end to end") {
   CHECK(CountChange(x.s, x.sat.id, "user", id, "read", "denied") >= 1);  // the 404
 }
 
-TEST_CASE("scim: groups with Okta and Entra ID membership changes") {
+TEST_CASE("scim: groups with both providers' membership changes") {
   Scim x;
   const std::string a = x.NewUser("a@idp.test", {{"displayName", "Ann"}})["id"];
   const std::string b = x.NewUser("b@idp.test")["id"];
@@ -896,13 +897,13 @@ TEST_CASE("scim: groups with Okta and Entra ID membership changes") {
   Reply created = x.Call("POST", "/Groups",
                          json{{"schemas", {kGroupUrn}},
                               {"displayName", "Sales"},
-                              {"externalId", "okta-g1"},
+                              {"externalId", "idp-g1"},
                               {"members", {{{"value", a}}, {{"value", b}}}}});
   REQUIRE_MESSAGE(created.status == 201, created.text);
   const std::string gid = created.body["id"];
   CHECK(created.body["schemas"] == json::array({kGroupUrn}));
   CHECK(created.body["displayName"] == "Sales");
-  CHECK(created.body["externalId"] == "okta-g1");
+  CHECK(created.body["externalId"] == "idp-g1");
   CHECK(created.body["meta"]["resourceType"] == "Group");
   CHECK(created.Header("Location") == created.body["meta"]["location"]);
   REQUIRE(created.body["members"].size() == 2);
@@ -930,21 +931,21 @@ TEST_CASE("scim: groups with Okta and Entra ID membership changes") {
     std::set<std::string> expected;
   };
   const Step steps[] = {
-      {"Okta: add with path members",
+      {"Provider A: add with path members",
        {{{"op", "add"},
          {"path", "members"},
          {"value", {{{"value", c}, {"display", "c@idp.test"}}}}}},
        {a, b, c}},
-      {"Okta: remove with a filter",
+      {"Provider A: remove with a filter",
        {{{"op", "remove"}, {"path", "members[value eq \"" + a + "\"]"}}},
        {b, c}},
       {"removing a non-member is not an error",
        {{{"op", "remove"}, {"path", "members[value eq \"" + a + "\"]"}}},
        {b, c}},
-      {"Entra: Remove with a value array",
+      {"Provider B: Remove with a value array",
        {{{"op", "Remove"}, {"path", "members"}, {"value", {{{"value", b}}}}}},
        {c}},
-      {"Entra: Add with a value array (and $ref null)",
+      {"Provider B: Add with a value array (and $ref null)",
        {{{"op", "Add"},
          {"path", "members"},
          {"value", {{{"$ref", nullptr}, {"value", a}}, {{"value", b}}}}}},
@@ -970,7 +971,7 @@ TEST_CASE("scim: groups with Okta and Entra ID membership changes") {
     CHECK(members() == st.expected);
   }
 
-  // Okta renames with a path-less replace that repeats the id; Entra with a path.
+  // Provider A renames with a path-less replace that repeats the id; provider B with a path.
   Reply renamed = x.Call(
       "PATCH", "/Groups/" + gid,
       PatchOp({{{"op", "replace"}, {"value", {{"id", gid}, {"displayName", "Sales EMEA"}}}}}));
@@ -991,7 +992,7 @@ TEST_CASE("scim: groups with Okta and Entra ID membership changes") {
   CHECK(x.Call("GET", "/Groups?filter=" + Enc(R"(displayName sw "s")")).body["totalResults"] == 2);
   CHECK(x.Call("GET", "/Groups?filter=" + Enc("members.value eq \"" + a + "\""))
             .body["totalResults"] == 1);
-  CHECK(x.Call("GET", "/Groups?filter=" + Enc(R"(externalId eq "okta-g1")")).body["totalResults"] ==
+  CHECK(x.Call("GET", "/Groups?filter=" + Enc(R"(externalId eq "idp-g1")")).body["totalResults"] ==
         1);
   CHECK(x.Call("GET", "/Groups?count=1").body["Resources"].size() == 1);
   CHECK(

@@ -106,7 +106,7 @@ Status ReadIndex(const char* name, const std::string& text, int64_t* out) {
 }
 
 // RFC 7644 §3.4.2: filter, startIndex, count; §3.9: attributes,
-// excludedAttributes. Other parameters (Entra's aadOptscim062020 flag,
+// excludedAttributes. Other parameters (identity providers' own flags,
 // sortBy: sorting is not supported) are ignored.
 Status ReadListQuery(const Call& c, ListQuery* q, Projection* p) {
   q->filter = c.Query("filter");
@@ -270,8 +270,8 @@ void BindResource(Router& r, const Deps& d, const Endpoints& e) {
       auto fn = patch ? e.patch : e.replace;
       auto res = (d.scim->*fn)(c.ctx, BaseUrl(c), c.Param(0), body);
       if (!res.ok()) return c.Fail(res.status());
-      // RFC 7644 §3.5.2: 200 with the resource (both Okta and Entra ID
-      // accept it; it saves them a GET).
+      // RFC 7644 §3.5.2: 200 with the resource (identity providers accept
+      // it; it saves them a GET).
       Projection p = scim::ParseProjection(c.Query("attributes"), c.Query("excludedAttributes"));
       c.Json(200, scim::Project(*res, p));
     };

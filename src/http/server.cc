@@ -54,6 +54,7 @@ Server::Server(const Config& config, const Deps& deps) : config_(config), deps_(
   BindResourceApi(router_, deps_);
   BindPolicyApi(router_, deps_);
   BindAuditApi(router_, deps_);
+  BindMigrationApi(router_, deps_);
   BindScimApi(router_, deps_);
   BindWebAssets(router_);
 

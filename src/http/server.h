@@ -23,6 +23,7 @@ namespace accessd::service {
 class ResourceService;
 class PolicyService;
 class AuditService;
+class MigrationService;
 }  // namespace accessd::service
 namespace accessd::scim {
 class ScimService;
@@ -40,6 +41,7 @@ struct Deps {
   service::ResourceService* resources = nullptr;
   service::PolicyService* policies = nullptr;
   service::AuditService* audit = nullptr;
+  service::MigrationService* migration = nullptr;
   scim::ScimService* scim = nullptr;
 };
 
@@ -78,6 +80,7 @@ void BindPublicApi(Router& r, const Deps& d);
 void BindResourceApi(Router& r, const Deps& d);
 void BindPolicyApi(Router& r, const Deps& d);
 void BindAuditApi(Router& r, const Deps& d);
+void BindMigrationApi(Router& r, const Deps& d);
 void BindScimApi(Router& r, const Deps& d);
 void BindWebAssets(Router& r);
 

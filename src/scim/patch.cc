@@ -36,7 +36,7 @@ struct Path {
 };
 
 // RFC 7643 §4.1 attributes that accessd does not keep: identity providers
-// map them by default (Entra: title, preferredLanguage, addresses,
+// map them by default (title, preferredLanguage, addresses,
 // phoneNumbers, ...), so changing them is accepted and does nothing.
 constexpr const char* kIgnoredUserAttributes[] = {
     "nickname", "profileurl", "title",        "usertype",     "preferredlanguage",
@@ -166,7 +166,7 @@ StatusOr<std::vector<Operation>> ReadOperations(const json& body) {
     Operation op;
     const json* name = FindKey(o, "op");
     if (!name || !name->is_string()) return InvalidSyntax("each operation needs an \"op\"");
-    // Entra ID capitalises op names ("Replace"); RFC 7644 names them in
+    // Some clients capitalise op names ("Replace"); RFC 7644 names them in
     // lowercase. Both are accepted.
     const std::string& n = name->get_ref<const std::string&>();
     if (EqualsIgnoreCase(n, "add")) {
@@ -374,7 +374,7 @@ Status ApplyMembers(Op op, const Path& p, const json* value, GroupDraft* d) {
       AddMembers(*ids, d);
       break;
     case Op::kRemove:
-      // Entra ID: {"op": "Remove", "path": "members", "value": [{"value": id}]}.
+      // As some clients send it: {"op": "Remove", "path": "members", "value": [{"value": id}]}.
       RemoveMembers(*ids, d);
       break;
     case Op::kReplace:
@@ -430,7 +430,7 @@ Status ApplyAll(const json& body, const std::string& id, const char* core_urn, b
     for (const auto& [key, v] : op.value->items()) {
       const std::string lk = LowerAscii(key);
       // Read-only attributes sent back with the resource are ignored
-      // (RFC 7644 §3.3); Okta repeats the group's id in its renames.
+      // (RFC 7644 §3.3); some clients repeat the group's id in renames.
       if (lk == "schemas" || lk == "meta") continue;
       if (lk == "id") {
         if (v.is_string() && v.get_ref<const std::string&>() == id) continue;

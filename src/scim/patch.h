@@ -1,14 +1,14 @@
 // patch.h — SCIM PATCH (RFC 7644 §3.5.2, the "PatchOp" message) applied to a
-// User or Group draft, accepting the shapes Okta and Microsoft Entra ID
+// User or Group draft, accepting the shapes that identity providers
 // actually send:
 //   * op names in any case ("replace", "Replace");
 //   * operations with a path ("active", "name.givenName",
 //     `emails[type eq "work"].value`, `members[value eq "id"]`) and without
-//     one, whose value object is read key by key as paths (Entra sends keys
-//     such as "name.givenName"; Okta sends {"id", "displayName"} for groups);
+//     one, whose value object is read key by key as paths (keys such as
+//     "name.givenName", or {"id", "displayName"} for groups);
 //   * booleans as the strings "True"/"False";
-//   * member removal both as `members[value eq "id"]` (Okta, Entra with its
-//     SCIM-compliance flag) and as path "members" with a value array (Entra).
+//   * member removal both as `members[value eq "id"]` and as path "members"
+//     with a value array.
 //
 // Paths to attributes of the RFC 7643 core User schema and the enterprise
 // extension that accessd does not keep (title, phoneNumbers, department, ...)

@@ -258,9 +258,9 @@ const nlohmann::json* FindKey(const nlohmann::json& obj, std::string_view key) {
 std::optional<bool> ReadBoolean(const nlohmann::json& v) {
   if (v.is_boolean()) return v.get<bool>();
   if (v.is_string()) {
-    // Microsoft Entra ID sends "True"/"False" unless the tenant URL carries
-    // its aadOptscim062020 flag; accepting both spellings is what every
-    // SCIM server that works with Entra does.
+    // Some identity providers send "True"/"False" unless configured for
+    // strict compliance; accepting both spellings is what a SCIM server
+    // that works with them must do.
     const std::string& s = v.get_ref<const std::string&>();
     if (EqualsIgnoreCase(s, "true")) return true;
     if (EqualsIgnoreCase(s, "false")) return false;
@@ -536,7 +536,7 @@ nlohmann::json ListResponse(const Page& page, const Projection& p) {
   out["startIndex"] = page.start_index;
   out["itemsPerPage"] = static_cast<int64_t>(page.resources.size());
   // RFC 7644 §3.4.2.4: count=0 asks for totalResults alone. Otherwise an
-  // empty page still carries "Resources": [] (what Entra ID expects).
+  // empty page still carries "Resources": [] (what identity providers expect).
   if (!page.count_zero) {
     json list = json::array();
     for (const auto& r : page.resources) list.push_back(Project(r, p));

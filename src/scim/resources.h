@@ -58,7 +58,7 @@ const nlohmann::json* FindKey(const nlohmann::json& obj, std::string_view key);
 bool EqualsIgnoreCase(std::string_view a, std::string_view b);
 std::string LowerAscii(std::string_view s);
 // A SCIM boolean: true/false, or the strings "true"/"false" in any case
-// (Microsoft Entra ID sends "True"/"False"). nullopt for anything else.
+// (some identity providers send "True"/"False"). nullopt for anything else.
 std::optional<bool> ReadBoolean(const nlohmann::json& v);
 
 // The writable state of a User as SCIM sees it.

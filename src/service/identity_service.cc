@@ -42,6 +42,12 @@ Status RequireSession(const model::RequestContext& ctx) {
   return Status::Ok();
 }
 
+Status RequirePoliciesModel(const model::RequestContext& ctx, const std::string& what) {
+  if (ctx.principal.access_model != "legacy") return Status::Ok();
+  return Status::LegacyModel("this organization uses the legacy access model: " + what +
+                             " cannot be changed or added until it is migrated");
+}
+
 Status RequireAdmin(const model::RequestContext& ctx) {
   Status s = RequireSession(ctx);
   if (!s.ok()) return s;
@@ -415,6 +421,7 @@ StatusOr<Member> IdentityService::SetMemberRole(model::RequestContext& ctx,
                                                 const std::string& role_s) {
   Status s = RequireAdmin(ctx);
   if (!s.ok()) return s;
+  if (s = RequirePoliciesModel(ctx, "member roles"); !s.ok()) return s;
   auto role = model::ParseRole(role_s);
   if (!role) return Status::Invalid("invalid role", {{"role", "must be admin or member"}});
   s = CommitChange(
@@ -482,6 +489,7 @@ StatusOr<Member> IdentityService::SetMemberWorkspaces(
     const std::vector<std::string>& workspace_ids) {
   Status s = RequireAdmin(ctx);
   if (!s.ok()) return s;
+  if (s = RequirePoliciesModel(ctx, "workspace memberships"); !s.ok()) return s;
   std::set<std::string> unique(workspace_ids.begin(), workspace_ids.end());
   if (unique.size() != workspace_ids.size()) {
     return Status::Invalid("invalid workspaces", {{"workspaceIds", "must not repeat an id"}});
@@ -515,6 +523,8 @@ StatusOr<std::vector<CreatedInvitation>> IdentityService::CreateInvitations(
     model::RequestContext& ctx, const InvitationInput& in) {
   Status s = RequireAdmin(ctx);
   if (!s.ok()) return s;
+  // An invitation adds a member with a role (and memberships).
+  if (s = RequirePoliciesModel(ctx, "members"); !s.ok()) return s;
   std::vector<FieldError> errors;
   auto role = model::ParseRole(in.role);
   if (!role) errors.push_back({"role", "must be admin or member"});

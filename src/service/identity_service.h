@@ -140,5 +140,10 @@ class IdentityService {
 // Kind-of-caller gates shared by services.
 Status RequireAdmin(const model::RequestContext& ctx);
 Status RequireSession(const model::RequestContext& ctx);
+// SPEC §7: while the caller's organization is on the legacy model, its roles,
+// allow-lists and tokens can be used and deleted but not changed or added to
+// (409 legacy_model). `what` completes "… cannot be changed until …", e.g.
+// "member roles".
+Status RequirePoliciesModel(const model::RequestContext& ctx, const std::string& what);
 
 }  // namespace accessd::service

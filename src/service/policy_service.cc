@@ -27,15 +27,9 @@ namespace {
 
 constexpr size_t kMaxDescription = 1000;
 
-// SPEC §7: while an organization is on the legacy model its roles cannot be
-// changed; groups and policies are how roles are built in the new model.
+// SPEC §7: groups and policies are how roles are built in the new model.
 Status RejectLegacy(const model::RequestContext& ctx) {
-  if (ctx.principal.access_model == "legacy") {
-    return Status::LegacyModel(
-        "this organization uses the legacy access model: groups and policies cannot be changed "
-        "until it is migrated");
-  }
-  return Status::Ok();
+  return RequirePoliciesModel(ctx, "groups and policies");
 }
 
 std::string Indexed(const char* field, size_t i) {

@@ -48,11 +48,7 @@ StatusOr<CreatedToken> TokenService::CreateSat(model::RequestContext& ctx, const
   // Only admins can see, create and delete service access tokens.
   Status s = RequireAdmin(ctx);
   if (!s.ok()) return s;
-  if (ctx.principal.access_model == "legacy") {
-    return Status::LegacyModel(
-        "this organization uses the legacy access model: tokens cannot be added until it is "
-        "migrated");
-  }
+  if (s = RequirePoliciesModel(ctx, "tokens"); !s.ok()) return s;
   std::vector<FieldError> errors;
   if (auto e = CheckName(in.name)) errors.push_back({"name", *e});
   model::TokenKind kind = model::TokenKind::kOrgSat;
@@ -158,11 +154,7 @@ Status TokenService::DeleteToken(model::RequestContext& ctx, const std::string& 
 StatusOr<CreatedToken> TokenService::CreatePat(model::RequestContext& ctx, const PatInput& in) {
   Status s = RequireSession(ctx);
   if (!s.ok()) return s;
-  if (ctx.principal.access_model == "legacy") {
-    return Status::LegacyModel(
-        "this organization uses the legacy access model: tokens cannot be added until it is "
-        "migrated");
-  }
+  if (s = RequirePoliciesModel(ctx, "tokens"); !s.ok()) return s;
   std::vector<FieldError> errors;
   if (auto e = CheckName(in.name)) errors.push_back({"name", *e});
   if (in.workspace_id.empty()) errors.push_back({"workspaceId", "is required"});

@@ -120,7 +120,24 @@ void DeleteToken(Conn& c, const std::string& org_id, const std::string& id) {
   auto& st = c.Prepare("DELETE FROM tokens WHERE key_id = ? AND org_id = ?");
   st.bind(1, id);
   st.bind(2, org_id);
-  st.exec();
+  if (st.exec() == 0) return;
+  // A legacy workspace SAT's role goes with it (SPEC §7).
+  auto& roles =
+      c.Prepare("DELETE FROM legacy_roles WHERE subject_type = 'token' AND subject_id = ?");
+  roles.bind(1, id);
+  roles.exec();
+}
+
+bool SetWorkspaceSatPolicy(Conn& c, const std::string& org_id, const std::string& key_id,
+                           const auth::Policy& p) {
+  auto& st = c.Prepare(
+      "UPDATE tokens SET policy = ?, policy_seq = ?"
+      " WHERE key_id = ? AND org_id = ? AND kind = 'workspace_sat'");
+  st.bind(1, auth::PolicyToJson(p).dump());
+  st.bind(2, static_cast<int64_t>(p.seq_mark));
+  st.bind(3, key_id);
+  st.bind(4, org_id);
+  return st.exec() > 0;
 }
 
 std::vector<std::string> DeletePatsOfUser(Conn& c, const std::string& user_id) {

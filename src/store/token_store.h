@@ -29,7 +29,13 @@ std::vector<model::Token> ListTokens(Conn& c, const std::string& org_id,
                                      const std::optional<model::TokenKind>& kind,
                                      const std::optional<std::string>& workspace_id,
                                      const std::optional<std::string>& user_id);
+// Deletes the token (and a legacy workspace SAT's role).
 void DeleteToken(Conn& c, const std::string& org_id, const std::string& id);
+// Replaces a workspace SAT's policy and seq mark. Only a migration deploy
+// does this (SPEC §7): otherwise a workspace SAT's policy is fixed when it is
+// generated (SPEC §2). Returns false when no such workspace SAT exists.
+bool SetWorkspaceSatPolicy(Conn& c, const std::string& org_id, const std::string& key_id,
+                           const auth::Policy& p);
 // Deletes the user's PATs; returns their key ids (to clear caches).
 std::vector<std::string> DeletePatsOfUser(Conn& c, const std::string& user_id);
 std::vector<std::string> TokenIdsOfWorkspace(Conn& c, const std::string& workspace_id);

@@ -208,6 +208,10 @@ void RemoveUserMemberships(Conn& c, const std::string& user_id) {
   auto& p = c.Prepare("DELETE FROM policies WHERE subject_type = 'member' AND subject_id = ?");
   p.bind(1, user_id);
   p.exec();
+  auto& l =
+      c.Prepare("DELETE FROM legacy_roles WHERE subject_type = 'member' AND subject_id = ?");
+  l.bind(1, user_id);
+  l.exec();
 }
 
 void InsertSession(Conn& c, const SessionRow& s, const std::string& ip, const std::string& ua) {

@@ -31,6 +31,7 @@ void SetDirectWorkspaces(Conn& c, const std::string& user_id, const std::vector<
 void AddDirectWorkspace(Conn& c, const std::string& user_id, const std::string& ws);
 // True when the member reaches the workspace (directly or through a group).
 bool UserReachesWorkspace(Conn& c, const std::string& user_id, const std::string& workspace_id);
+// Workspaces, groups, member policies and legacy roles of a user who leaves.
 void RemoveUserMemberships(Conn& c, const std::string& user_id);
 
 struct SessionRow {

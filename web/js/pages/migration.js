@@ -1,11 +1,11 @@
 // pages/migration.js — the Migration page, shown while the organization is on the legacy access
-// model (SPEC §7): the staging area from GET /api/migration, the two import strategies, reset and
-// deploy. The staging area's shape is rendered generically (nested tables and lists, values as
-// text), so the page keeps working as the API grows; any error is shown as the API's message.
+// model (SPEC §7): the two import strategies, the staging area from GET /api/migration (for every
+// member and workspace SAT, the legacy roles and the new policy side by side, and every decision
+// that would change), reset and deploy. Any error is shown as the API's message.
 
-import { h, confirmDialog, notice, errorNotice, clear } from '../dom.js';
+import { h, confirmDialog, notice, errorNotice, clear, table, fmtTime, plural } from '../dom.js';
 import { get, post, del } from '../api.js';
-import { isAdmin, isLegacy, loadMe } from '../state.js';
+import { isAdmin, isLegacy, loadMe, typeByKey, actionLabel } from '../state.js';
 
 export async function renderMigration(ctx) {
   ctx.main.append(h('div', { class: 'page-head' }, h('div', null,
@@ -59,7 +59,7 @@ export async function renderMigration(ctx) {
   try {
     const data = await get('/api/migration');
     if (!ctx.alive()) return;
-    staging.append(renderValue(data, 0));
+    staging.append(renderStaging(data.staging));
   } catch (err) {
     if (!ctx.alive()) return;
     if (err.status === 404 || err.status === 405) {
@@ -71,24 +71,93 @@ export async function renderMigration(ctx) {
   }
 }
 
-// Any JSON value as DOM: objects as definition lists, arrays of objects as tables.
-function renderValue(v, depth) {
-  if (v === null || v === undefined) return h('span', { class: 'muted' }, '—');
-  if (typeof v !== 'object') return h('span', null, String(v));
-  if (depth > 6) return h('code', null, JSON.stringify(v));
-  if (Array.isArray(v)) {
-    if (!v.length) return h('span', { class: 'muted' }, 'None');
-    if (v.every((x) => x && typeof x === 'object' && !Array.isArray(x))) {
-      const keys = [...new Set(v.flatMap((x) => Object.keys(x)))];
-      return h('div', { class: 'table-wrap' }, h('table', null,
-        h('thead', null, h('tr', null, keys.map((k) => h('th', { scope: 'col' }, k)))),
-        h('tbody', null, v.map((x) => h('tr', null, keys.map((k) =>
-          h('td', null, renderValue(x[k], depth + 1))))))));
-    }
-    return h('ul', null, v.map((x) => h('li', null, renderValue(x, depth + 1))));
+const CONNECTIONS_LABELS = {
+  connections_admin: 'Connections admin',
+  connections_editor: 'Connections editor',
+  connections_viewer: 'Connections viewer',
+  admin: 'Admin', editor: 'Editor', viewer: 'Viewer',
+};
+const STRATEGY_LABELS = { start_fresh: 'Start fresh', use_existing_policies: 'Use existing policies' };
+const CHANGE_VERBS = { edit: 'edit', connect: 'connect', delete: 'delete', create: 'create' };
+
+function renderStaging(st) {
+  if (!st) return notice('info', 'Nothing is staged. Choose a strategy above to fill the staging area.');
+  const out = [h('p', { class: 'migration-summary' },
+    `Strategy: ${STRATEGY_LABELS[st.strategy] || st.strategy}. Staged ${fmtTime(st.createdAt)}.`)];
+  out.push(st.changeCount
+    ? notice('info', `${plural(st.changeCount, 'decision', 'decisions')} would change after ` +
+      'deploying; each is listed below.')
+    : notice('success', 'Every decision stays the same after deploying.'));
+  for (const ws of st.workspaces || []) {
+    out.push(h('h3', null, `Workspace ${ws.name}`));
+    out.push(table([
+      { label: 'Member', cell: (m) => [h('div', null, m.displayName || m.email),
+        h('div', { class: 'muted' }, m.email)] },
+      { label: 'Legacy roles', cell: (m) => legacySummary(m.legacy, m.legacy && m.legacy.connections) },
+      { label: 'New member policy', cell: (m) => policySummary(m.policy) },
+      { label: 'What changes', cell: (m) => changeList(m.changes) },
+    ], ws.members || [], { empty: 'No members (admins keep every permission).',
+      caption: `Members of ${ws.name}` }));
+    out.push(table([
+      { label: 'Service access token', cell: (t) => [h('div', null, t.name),
+        h('div', { class: 'muted' }, t.id)] },
+      { label: 'Legacy role', cell: (t) => legacySummary(t.legacy, t.legacy && t.legacy.role) },
+      { label: 'New token policy', cell: (t) => policySummary(t.policy) },
+      { label: 'What changes', cell: (t) => changeList(t.changes) },
+    ], ws.serviceAccessTokens || [], { empty: 'No workspace service access tokens.',
+      caption: `Service access tokens of ${ws.name}` }));
   }
-  const keys = Object.keys(v);
-  if (!keys.length) return h('span', { class: 'muted' }, '{}');
-  return h('dl', { class: 'kv' }, keys.map((k) => [h('dt', null, k),
-    h('dd', null, renderValue(v[k], depth + 1))]));
+  const orgTokens = st.organizationTokens || [];
+  const pats = st.personalAccessTokens || [];
+  out.push(h('h3', null, 'Tokens that keep working as they are'));
+  const orgCount = plural(orgTokens.length, 'organization token', 'organization tokens');
+  const patCount = plural(pats.length, 'personal access token', 'personal access tokens');
+  out.push(h('p', { class: 'muted' }, `${orgCount} and ${patCount} keep their scope.`));
+  if (pats.length) {
+    out.push(table([
+      { label: 'Personal access token', cell: (t) => t.name },
+      { label: 'Scope', cell: (t) => t.scope },
+      { label: 'Workspace', cell: (t) => t.workspaceId },
+    ], pats, { caption: 'Personal access tokens' }));
+  }
+  return out;
+}
+
+function legacySummary(l, role) {
+  if (!l) return h('span', { class: 'muted' }, '—');
+  const parts = [CONNECTIONS_LABELS[role] || role || '—'];
+  if (l.transformationsEdit) parts.push('Transformations edit');
+  const excluded = (l.excludedBy || []).length;
+  if (excluded) parts.push(`left out of ${plural(excluded, 'edit allow-list', 'edit allow-lists')}`);
+  return parts.join(' · ');
+}
+
+// A policy document in words: per resource type, the permissions and how far they reach.
+function policySummary(doc) {
+  const lines = [];
+  for (const [typeKey, grants] of Object.entries(doc || {})) {
+    const words = Object.entries(grants || {}).map(([action, g]) => {
+      if (g === true) return actionLabel(action);
+      const n = (g && g.ids ? g.ids.length : 0);
+      const future = g && g.includeFuture ? ' + future' : '';
+      return `${actionLabel(action)} (${plural(n, 'resource', 'resources')}${future})`;
+    });
+    if (words.length) {
+      const t = typeByKey(typeKey);
+      lines.push(h('div', null, `${t ? t.label : typeKey}: ${words.join(', ')}`));
+    }
+  }
+  return lines.length ? lines : h('span', { class: 'muted' }, 'View only');
+}
+
+function changeList(changes) {
+  if (!changes || !changes.length) return h('span', { class: 'muted' }, 'Nothing');
+  return h('ul', { class: 'changes' }, changes.map((c) => {
+    const t = typeByKey(c.resourceType);
+    const what = c.resourceId
+      ? `${t ? t.one : c.resourceType} “${c.resourceName || c.resourceId}”`
+      : (t ? t.many : c.resourceType);
+    const verb = CHANGE_VERBS[c.action] || c.action;
+    return h('li', null, `${c.legacy && !c.migrated ? 'Can no longer' : 'Can now'} ${verb} ${what}`);
+  }));
 }
