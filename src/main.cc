@@ -2,12 +2,18 @@
 //
 //   accessd serve [--config FILE] [--listen HOST:PORT] [--db PATH]
 //   accessd org create --name NAME --admin-email EMAIL --admin-password PASSWORD [--db PATH]
+//   accessd legacy import FILE [--db PATH]
 //   accessd version | --help
 #include <signal.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,6 +23,7 @@
 #include "app.h"
 #include "base/log.h"
 #include "config.h"
+#include "service/legacy_import.h"
 
 namespace {
 
@@ -28,6 +35,7 @@ constexpr char kUsage[] =
     "Usage:\n"
     "  accessd serve [--config FILE] [--listen HOST:PORT] [--db PATH]\n"
     "  accessd org create --name NAME --admin-email EMAIL --admin-password PASSWORD [--db PATH]\n"
+    "  accessd legacy import FILE [--db PATH]\n"
     "  accessd version\n"
     "  accessd --help\n"
     "\n"
@@ -35,7 +43,11 @@ constexpr char kUsage[] =
     "config file (default ./config.toml when present), then defaults (127.0.0.1:8080,\n"
     "./data/accessd.db). On an empty database `serve` creates the organization \"Default\"\n"
     "and an admin from ACCESSD_ADMIN_EMAIL (default admin@localhost) and\n"
-    "ACCESSD_ADMIN_PASSWORD (generated and printed once when unset).\n";
+    "ACCESSD_ADMIN_PASSWORD (generated and printed once when unset).\n"
+    "\n"
+    "`legacy import` creates one organization on the legacy access model from an export\n"
+    "file, all or nothing, and prints {\"organizationId\": ...}; when the file is rejected\n"
+    "it prints one line per problem, naming its path in the file, and writes nothing.\n";
 
 // Parses "--key value" and "--key=value" pairs; positional words are kept.
 bool ParseFlags(int argc, char** argv, int start, std::map<std::string, std::string>* flags,
@@ -186,6 +198,60 @@ int OrgCreate(const std::map<std::string, std::string>& flags) {
   return 0;
 }
 
+// Reads a whole file; false with the reason when it cannot.
+bool ReadWholeFile(const std::string& path, std::string* text, std::string* error) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    *error = "it is a directory";
+    return false;
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = std::strerror(errno);
+    return false;
+  }
+  std::ostringstream out;
+  out << in.rdbuf();
+  if (in.bad() || out.bad()) {
+    *error = "cannot read it";
+    return false;
+  }
+  *text = out.str();
+  return true;
+}
+
+// A rejected import: one line per problem, "accessd: PATH: MESSAGE", where a
+// problem of the document as a whole (path "") names the file.
+int FailImport(const std::string& file, const accessd::Status& s) {
+  if (s.details().empty()) return Fail(file + ": " + s.message());
+  for (const auto& d : s.details()) {
+    std::cerr << "accessd: " << (d.field.empty() ? file : d.field) << ": " << d.message << "\n";
+  }
+  return 2;
+}
+
+int LegacyImport(const std::map<std::string, std::string>& flags, const std::string& file) {
+  for (const auto& [k, v] : flags) {
+    if (k != "db" && k != "config") return Fail("unknown flag --" + k);
+  }
+  // The file is read and parsed before the database is opened: a file that
+  // is not even JSON leaves no trace.
+  std::string text, error;
+  if (!ReadWholeFile(file, &text, &error)) return Fail("cannot read " + file + ": " + error);
+  auto doc = accessd::service::ParseLegacyExport(text);
+  if (!doc.ok()) return FailImport(file, doc.status());
+  accessd::Config config;
+  if (!BuildConfig(flags, &config, &error)) return Fail(error);
+  accessd::App app(config);
+  accessd::Status s = app.Open();
+  if (!s.ok()) return Fail(s.message());
+  auto r = accessd::service::ImportLegacyExport(app.db(), app.clock(), *doc);
+  app.Stop();
+  if (!r.ok()) return FailImport(file, r.status());
+  std::cout << nlohmann::json{{"organizationId", r->org_id}}.dump() << std::endl;
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -219,6 +285,14 @@ int main(int argc, char** argv) {
     if (!ParseFlags(argc, argv, 3, &flags, &positional, &error)) return Fail(error);
     if (!positional.empty()) return Fail("unexpected argument " + positional[0]);
     return OrgCreate(flags);
+  }
+  if (cmd == "legacy") {
+    if (argc < 3 || std::string(argv[2]) != "import") {
+      return Fail("usage: accessd legacy import FILE [--db PATH]");
+    }
+    if (!ParseFlags(argc, argv, 3, &flags, &positional, &error)) return Fail(error);
+    if (positional.size() != 1) return Fail("usage: accessd legacy import FILE [--db PATH]");
+    return LegacyImport(flags, positional[0]);
   }
   return Fail("unknown command " + cmd + " (see accessd --help)");
 }

@@ -3,13 +3,14 @@
 
 Covers what only a process shows: flag/environment/config precedence, a
 broken config naming file, line and key, first-start bootstrap with a
-generated password printed once, `org create`, restart survival, SIGTERM
-draining, answered writes and audit rows surviving SIGKILL, and secrets
-absent from the logs and the database file.
+generated password printed once, `org create`, `legacy import`, restart
+survival, SIGTERM draining, answered writes and audit rows surviving SIGKILL,
+and secrets absent from the logs and the database file.
 
 Usage: python3 tests/process_test.py build/accessd
 Standard library only. Prints one line per check and "N passed, M failed".
 """
+import base64
 import http.client
 import json
 import os
@@ -120,6 +121,122 @@ def login(port, email, password):
         return None
     cookie = headers.get("Set-Cookie", "").split(";", 1)[0]
     return {"Cookie": cookie, "X-CSRF-Token": body["csrfToken"]}
+
+
+# The example of legacy-export.md without its tracking plan and transformation, with a plain
+# password for bob instead of the hash the format elides.
+LEGACY_EXPORT = {
+    "organization": {"name": "Acme"},
+    "workspaces": [{"key": "prod", "name": "Prod", "environment": "production"}],
+    "users": [
+        {"key": "alice", "email": "alice@acme.test", "displayName": "Alice", "role": "admin",
+         "password": "correct horse battery staple"},
+        {"key": "bob", "email": "bob@acme.test", "displayName": "Bob", "role": "member",
+         "password": "bob's own password 1",
+         "workspaces": {"prod": {"connections": "connections_editor", "transformationsEdit": True}}},
+    ],
+    "resources": [
+        {"key": "web", "workspace": "prod", "type": "sources", "name": "Web app",
+         "sourceType": "javascript", "config": {}, "editAllowList": ["bob", "ci"]},
+        {"key": "wh", "workspace": "prod", "type": "destinations", "name": "Warehouse",
+         "destinationType": "postgres", "config": {}},
+    ],
+    "connections": [{"workspace": "prod", "from": "web", "to": "wh"}],
+    "serviceAccessTokens": [
+        {"key": "ci", "name": "CI deploys", "level": "workspace", "workspace": "prod",
+         "role": "editor", "transformationsEdit": False, "token": "2QHVKQJeojt6Ae9e4iiOhycHrdG"},
+        {"key": "idp", "name": "Provisioning", "level": "organization",
+         "token": "2VhyC7yQumW09M6GF5Yqcp6HIiq"},
+    ],
+    "personalAccessTokens": [
+        {"user": "bob", "workspace": "prod", "name": "laptop", "scope": "read_write",
+         "token": "2Xk9PpQ1mN3vB7cR5tY8wZ0aL4e"},
+    ],
+}
+
+
+def table_counts(db):
+    """The row count of every table of the database file."""
+    import sqlite3
+    c = sqlite3.connect(db)
+    tables = [r[0] for r in c.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+    counts = {t: c.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+    c.close()
+    return counts
+
+
+def legacy_import(work, env):
+    """`accessd legacy import` as a process, on a fresh database file: it prints one line
+    {"organizationId"} and the server then accepts the imported legacy tokens; a broken file exits
+    non-zero naming the path and changes no table; no token value or password reaches stdout,
+    stderr, the server's log or the database files."""
+    folder = os.path.join(work, "legacy")
+    os.makedirs(folder)
+    db = os.path.join(folder, "legacy.db")
+    good = os.path.join(folder, "export.json")
+    with open(good, "w") as f:
+        json.dump(LEGACY_EXPORT, f)
+    outputs = ""
+    out = subprocess.run([BIN, "legacy", "import", good, "--db", db],
+                         capture_output=True, text=True, cwd=folder)
+    outputs += out.stdout + out.stderr
+    try:
+        printed = json.loads(out.stdout)
+    except ValueError:
+        printed = {}
+    check(out.returncode == 0 and list(printed) == ["organizationId"] and
+          printed["organizationId"].startswith("org_") and out.stdout.count("\n") == 1,
+          "legacy import prints one line {organizationId} and exits 0")
+
+    s = Server(folder, ["--db", db], env)
+    ci = LEGACY_EXPORT["serviceAccessTokens"][0]["token"]
+    laptop = LEGACY_EXPORT["personalAccessTokens"][0]["token"]
+    st, body, _ = call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Bearer {ci}"})
+    check(st == 200 and body["workspace"]["name"] == "Prod",
+          "an imported legacy token works as Bearer on GET /v2/workspace")
+    basic = base64.b64encode(f"bob@acme.test:{laptop}".encode()).decode()
+    st, _, _ = call(s.port, "GET", "/v2/workspace", headers={"Authorization": f"Basic {basic}"})
+    check(st == 200, "an imported legacy PAT works as Basic")
+    check(login(s.port, "alice@acme.test", "correct horse battery staple") is not None,
+          "an imported admin logs in with her password")
+    s.stop()
+
+    before = table_counts(db)
+    broken = json.loads(json.dumps(LEGACY_EXPORT))
+    broken["users"][1]["workspaces"]["prod"]["connections"] = "connections_owner"
+    bad = os.path.join(folder, "broken.json")
+    with open(bad, "w") as f:
+        json.dump(broken, f)
+    out = subprocess.run([BIN, "legacy", "import", bad, "--db", db],
+                         capture_output=True, text=True, cwd=folder)
+    outputs += out.stdout + out.stderr
+    check(out.returncode != 0 and out.stdout == "" and
+          "accessd: users[1].workspaces.prod.connections: " in out.stderr,
+          "a broken export exits non-zero and names the path on stderr")
+    check(table_counts(db) == before, "a broken export changes no table")
+    with open(bad, "w") as f:
+        f.write('{"organization": {"name": "Acme"},\n "users": [')
+    out = subprocess.run([BIN, "legacy", "import", bad, "--db", db],
+                         capture_output=True, text=True, cwd=folder)
+    check(out.returncode != 0 and "is not valid JSON (line 2" in out.stderr,
+          "a file that is not JSON exits non-zero, saying where")
+    out = subprocess.run([BIN, "legacy", "import", os.path.join(folder, "absent.json"), "--db", db],
+                         capture_output=True, text=True, cwd=folder)
+    check(out.returncode != 0 and "cannot read" in out.stderr, "a missing file exits non-zero")
+    check(table_counts(db) == before, "nor do the unreadable files change any table")
+
+    secrets = [t["token"] for t in LEGACY_EXPORT["serviceAccessTokens"]]
+    secrets += [t["token"] for t in LEGACY_EXPORT["personalAccessTokens"]]
+    secrets += [u["password"] for u in LEGACY_EXPORT["users"]]
+    blob = b""
+    for suffix in ("", "-wal", "-shm"):
+        if os.path.exists(db + suffix):
+            blob += open(db + suffix, "rb").read()
+    log = open(os.path.join(folder, "server.log"), "rb").read()
+    check(all(x not in outputs for x in secrets) and all(x.encode() not in log for x in secrets),
+          "no imported token or password is in the command's output or the server's log")
+    check(all(x.encode() not in blob for x in secrets),
+          "no imported token or password is in the database files")
 
 
 def killed_mid_write(work, env):
@@ -351,6 +468,7 @@ def main():
     s.log.close()
     check(answer.get("status") == 200 and code == 0, "an in-flight request finishes during SIGTERM")
 
+    legacy_import(work, env)
     killed_mid_write(work, env)
 
     failed = results.count(False)

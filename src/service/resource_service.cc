@@ -208,6 +208,31 @@ const char* AuditTargetOf(ResourceType t) {
   return "resource";
 }
 
+std::vector<FieldError> CheckNewResource(ResourceType type, const ResourceInput& in) {
+  return ValidateResource(type, in, true).details();
+}
+
+model::Resource NewResource(const std::string& org_id, const std::string& workspace_id,
+                            ResourceType type, const ResourceInput& in, int64_t now) {
+  model::Resource r;
+  r.id = NewId(IdPrefixOf(type));
+  r.org_id = org_id;
+  r.workspace_id = workspace_id;
+  r.type = type;
+  r.name = Trim(in.name.value_or(""));
+  if (HasSubtype(type)) r.subtype = Trim(in.subtype.value_or(""));
+  r.enabled = in.enabled.value_or(true);
+  r.config_json = in.config.value_or(json::object()).dump();
+  r.extra_json = ExtraOf(type, in.geo_enrichment_enabled.value_or(false),
+                         in.transient.value_or(false))
+                     .dump();
+  // A write key identifies a source to the event pipeline; it is generated
+  // here and read-only for clients (SPEC §6).
+  if (type == ResourceType::kSources) r.write_key = RandomBase62(32);
+  r.created_at = r.updated_at = now;
+  return r;
+}
+
 ResourceService::ResourceService(store::Database& db, const Clock& clock, AuthService& auth)
     : db_(db), clock_(clock), auth_(auth), lists_(16u << 20, 1u << 20) {}
 
@@ -321,23 +346,11 @@ StatusOr<model::Resource> ResourceService::Create(model::RequestContext& ctx,
   Status s = ValidateResource(type, in, true);
   if (!s.ok()) return s;
 
-  model::Resource r;
-  r.id = NewId(IdPrefixOf(type));
-  r.org_id = ctx.principal.org_id;
-  r.workspace_id = scope->workspace_id;
-  r.type = type;
-  r.name = Trim(*in.name);
-  if (HasSubtype(type)) r.subtype = Trim(*in.subtype);
-  r.enabled = in.enabled.value_or(true);
+  model::Resource r = NewResource(ctx.principal.org_id, scope->workspace_id, type, in,
+                                  clock_.NowMs());
   const json config = in.config.value_or(json::object());
-  r.config_json = config.dump();
   const bool geo = in.geo_enrichment_enabled.value_or(false);
   const bool transient = in.transient.value_or(false);
-  r.extra_json = ExtraOf(type, geo, transient).dump();
-  // A write key identifies a source to the event pipeline; it is generated
-  // here and read-only for clients (SPEC §6).
-  if (type == ResourceType::kSources) r.write_key = RandomBase62(32);
-  r.created_at = r.updated_at = clock_.NowMs();
 
   s = CommitChange(db_, clock_, ctx, 201, [&](store::Conn& c, Change& ch) {
     if (store::ResourceNameTaken(c, r.workspace_id, type, r.name, "")) {

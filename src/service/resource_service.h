@@ -105,6 +105,20 @@ struct ConnectionInput {
 // "transformation", "transformation_library", "tracking_plan".
 const char* AuditTargetOf(auth::ResourceType t);
 
+// For code that creates resources outside a request (the legacy importer),
+// so that they are judged and stored exactly as ResourceService::Create
+// judges and stores them:
+// CheckNewResource answers the field errors of a new resource of `type`
+// (name required, and type for sources and destinations; config nested at
+// most 32 levels), named as in the API body ("name", "type", "config"), for
+// an `in` whose `parsed` is Ok;
+// NewResource builds the row of a valid `in`: a fresh id, trimmed name and
+// type, defaults for absent fields, a generated writeKey for sources. It
+// inserts nothing.
+std::vector<FieldError> CheckNewResource(auth::ResourceType type, const ResourceInput& in);
+model::Resource NewResource(const std::string& org_id, const std::string& workspace_id,
+                            auth::ResourceType type, const ResourceInput& in, int64_t now);
+
 class ResourceService {
  public:
   ResourceService(store::Database& db, const Clock& clock, AuthService& auth);
