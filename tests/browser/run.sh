@@ -5,8 +5,11 @@
 #      when it is missing — and that Debian's /usr/bin/chromium exists (scripts/install-deps.sh
 #      installs it; playwright-core never downloads a browser);
 #   2. starts BINARY on a free loopback port with a fresh database in a temporary directory;
-#   3. runs dashboard.test.mjs with `node --test`, which drives Chromium through playwright-core;
-#   4. stops the server and exits non-zero when anything failed.
+#   3. imports legacy-export.json into that database with `BINARY legacy import` (a second,
+#      legacy organization for migration.test.mjs);
+#   4. runs dashboard.test.mjs and migration.test.mjs with `node --test`, one after the other,
+#      which drive Chromium through playwright-core;
+#   5. stops the server and exits non-zero when anything failed.
 # Must not touch the repository's ./data or config.toml: the server runs inside the temp dir.
 set -euo pipefail
 
@@ -68,10 +71,20 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 
+# The legacy organization: imported next to the running server, as an operator would.
+if ! "$bin" legacy import "$here/legacy-export.json" --db "$tmp/accessd.db" >"$tmp/import.out" \
+    2>"$tmp/import.err"; then
+  echo "browser tests: legacy import failed:" >&2
+  cat "$tmp/import.err" >&2
+  exit 1
+fi
+
 status=0
 ACCESSD_URL="$base" ACCESSD_ADMIN_EMAIL="$admin_email" ACCESSD_ADMIN_PASSWORD="$admin_password" \
+  ACCESSD_LEGACY_EMAIL="lena@legacy.test" ACCESSD_LEGACY_PASSWORD="legacy-admin-password-1" \
   ACCESSD_SCREENSHOTS="${ACCESSD_SCREENSHOTS:-}" \
-  node --test --test-reporter=spec --test-timeout=120000 "$here/dashboard.test.mjs" || status=$?
+  node --test --test-reporter=spec --test-timeout=120000 --test-concurrency=1 \
+  "$here/dashboard.test.mjs" "$here/migration.test.mjs" || status=$?
 
 if [[ $status -ne 0 ]]; then
   echo "browser tests failed; last server log lines:" >&2

@@ -5,7 +5,7 @@
 
 import { h, confirmDialog, notice, errorNotice, clear, table, fmtTime, plural } from '../dom.js';
 import { get, post, del } from '../api.js';
-import { isAdmin, isLegacy, loadMe, typeByKey, actionLabel } from '../state.js';
+import { isAdmin, isLegacy, loadMe, typeByKey, TYPES, ACTIONS } from '../state.js';
 
 export async function renderMigration(ctx) {
   ctx.main.append(h('div', { class: 'page-head' }, h('div', null,
@@ -59,7 +59,7 @@ export async function renderMigration(ctx) {
   try {
     const data = await get('/api/migration');
     if (!ctx.alive()) return;
-    staging.append(renderStaging(data.staging));
+    staging.append(...renderStaging(data.staging));
   } catch (err) {
     if (!ctx.alive()) return;
     if (err.status === 404 || err.status === 405) {
@@ -81,7 +81,7 @@ const STRATEGY_LABELS = { start_fresh: 'Start fresh', use_existing_policies: 'Us
 const CHANGE_VERBS = { edit: 'edit', connect: 'connect', delete: 'delete', create: 'create' };
 
 function renderStaging(st) {
-  if (!st) return notice('info', 'Nothing is staged. Choose a strategy above to fill the staging area.');
+  if (!st) return [notice('info', 'Nothing is staged. Choose a strategy above to fill the staging area.')];
   const out = [h('p', { class: 'migration-summary' },
     `Strategy: ${STRATEGY_LABELS[st.strategy] || st.strategy}. Staged ${fmtTime(st.createdAt)}.`)];
   out.push(st.changeCount
@@ -114,10 +114,14 @@ function renderStaging(st) {
   const patCount = plural(pats.length, 'personal access token', 'personal access tokens');
   out.push(h('p', { class: 'muted' }, `${orgCount} and ${patCount} keep their scope.`));
   if (pats.length) {
+    const wsNames = new Map((st.workspaces || []).map((w) => [w.id, w.name]));
+    const emails = new Map((st.workspaces || []).flatMap((w) => w.members || [])
+      .map((m) => [m.userId, m.email]));
     out.push(table([
       { label: 'Personal access token', cell: (t) => t.name },
+      { label: 'User', cell: (t) => emails.get(t.userId) || t.userId },
+      { label: 'Workspace', cell: (t) => wsNames.get(t.workspaceId) || t.workspaceId },
       { label: 'Scope', cell: (t) => t.scope },
-      { label: 'Workspace', cell: (t) => t.workspaceId },
     ], pats, { caption: 'Personal access tokens' }));
   }
   return out;
@@ -132,20 +136,19 @@ function legacySummary(l, role) {
   return parts.join(' · ');
 }
 
-// A policy document in words: per resource type, the permissions and how far they reach.
+// A policy document in words: per resource type, the permissions and how far they reach, in the
+// order of the policy editor.
 function policySummary(doc) {
   const lines = [];
-  for (const [typeKey, grants] of Object.entries(doc || {})) {
-    const words = Object.entries(grants || {}).map(([action, g]) => {
-      if (g === true) return actionLabel(action);
-      const n = (g && g.ids ? g.ids.length : 0);
-      const future = g && g.includeFuture ? ' + future' : '';
-      return `${actionLabel(action)} (${plural(n, 'resource', 'resources')}${future})`;
+  for (const t of TYPES) {
+    const grants = (doc && doc[t.key]) || {};
+    const words = ACTIONS.filter((a) => grants[a.key]).map((a) => {
+      const g = grants[a.key];
+      if (g === true) return a.label;
+      const n = g.ids ? g.ids.length : 0;
+      return `${a.label} (${plural(n, 'resource', 'resources')}${g.includeFuture ? ' + future' : ''})`;
     });
-    if (words.length) {
-      const t = typeByKey(typeKey);
-      lines.push(h('div', null, `${t ? t.label : typeKey}: ${words.join(', ')}`));
-    }
+    if (words.length) lines.push(h('div', null, `${t.label}: ${words.join(', ')}`));
   }
   return lines.length ? lines : h('span', { class: 'muted' }, 'View only');
 }
