@@ -195,3 +195,45 @@ TEST_CASE("legacy org: roles and tokens can be used and deleted, not changed or 
   CHECK(o.s.Call(o.admin, "DELETE", "/api/members/" + o.viewer.user_id).status == 204);
   CHECK(legacy_rows(o.viewer.user_id) == 0);
 }
+
+TEST_CASE("legacy org: an edit allow-list can be deleted, by admins, and then the roles decide") {
+  LegacyOrg o;
+  const Caller sat = TestServer::Bearer(o.sat.secret);
+  // Cached before the change: a token's principal holds the resources its
+  // allow-lists leave out (the editor's PAT is left out of "Listed").
+  const Caller editor_pat = TestServer::Bearer(o.editor_rw.secret);
+  REQUIRE(o.Patch(editor_pat, "/v2/sources", o.listed_src) == 403);
+  REQUIRE(o.Patch(o.editor, "/v2/sources", o.listed_src) == 403);
+
+  const std::string path = "/api/edit-allow-lists/" + o.listed_src;
+  CHECK(o.s.Call(o.editor, "DELETE", path).status == 403);  // members may not
+  CHECK(o.s.Call(sat, "DELETE", path).status == 401);        // /api is for sessions
+  Reply none = o.s.Call(o.admin, "DELETE", "/api/edit-allow-lists/" + o.open_src);
+  CHECK(none.status == 404);  // a resource without an allow-list
+  CHECK(none.body["code"] == "not_found");
+  REQUIRE(o.s.Call(o.admin, "DELETE", path).status == 204);
+  CHECK(o.s.Call(o.admin, "DELETE", path).status == 404);  // already gone
+
+  // Now the connections roles alone decide, for sessions and cached tokens.
+  CHECK(o.Patch(o.editor, "/v2/sources", o.listed_src) == 200);
+  CHECK(o.Patch(editor_pat, "/v2/sources", o.listed_src) == 200);
+  CHECK(o.Patch(sat, "/v2/sources", o.listed_src) == 200);
+  CHECK(o.Patch(o.viewer, "/v2/sources", o.listed_src) == 403);
+
+  // Audited as the source updated, with the list it had.
+  bool found = false;
+  o.s.app().db().Read([&](store::Conn& c) {
+    SQLite::Statement q(c.db(),
+                        "SELECT details FROM audit_log WHERE target_type = 'source' AND "
+                        "target_id = ? AND action = 'updated' AND actor_type = 'user'");
+    q.bind(1, o.listed_src);
+    while (q.executeStep()) {
+      json d = json::parse(q.getColumn(0).getString());
+      if (d.contains("editAllowList")) {
+        found = d["editAllowList"]["to"].is_null() &&
+                d["editAllowList"]["from"] == json::array({o.sat.id, o.builder.user_id});
+      }
+    }
+  });
+  CHECK(found);
+}

@@ -1,7 +1,8 @@
 // migration_api.cc — moving a legacy organization to access policies
 // (SPEC §7, §6a):
 //   GET /api/migration, POST /api/migration/import,
-//   DELETE /api/migration/staging, POST /api/migration/deploy.
+//   DELETE /api/migration/staging, POST /api/migration/deploy; and
+//   DELETE /api/edit-allow-lists/{resourceId} (a legacy allow-list removed).
 //
 // Thin handlers: parse, call one MigrationService method, render. Admin
 // sessions only: the gate keeps every token out (SPEC §3: /api/* is for
@@ -110,6 +111,10 @@ void BindMigrationApi(Router& r, const Deps& d) {
     c.Json(200, RenderState(*m));
   });
 
+  r.Add("DELETE", "/api/edit-allow-lists/{id}", Gate::kSession, [d](Call& c) {
+    if (Status s = d.migration->DeleteEditAllowList(c.ctx, c.Param(0)); !s.ok()) return c.Fail(s);
+    c.NoContent();
+  });
   r.Add("DELETE", "/api/migration/staging", Gate::kSession, [d](Call& c) {
     if (Status s = d.migration->ResetStaging(c.ctx); !s.ok()) return c.Fail(s);
     c.NoContent();

@@ -22,6 +22,7 @@
 
 #include "service/audit.h"
 #include "service/identity_service.h"
+#include "service/resource_service.h"
 #include "store/legacy_store.h"
 #include "store/org_store.h"
 #include "store/policy_store.h"
@@ -350,6 +351,27 @@ Status MigrationService::ResetStaging(model::RequestContext& ctx) {
           {{"strategy", row->strategy}}};
     return Status::Ok();
   });
+}
+
+Status MigrationService::DeleteEditAllowList(model::RequestContext& ctx,
+                                             const std::string& resource_id) {
+  Status s = RequireAdmin(ctx);
+  if (!s.ok()) return s;
+  return CommitChange(
+      db_, clock_, ctx, 204,
+      [&](store::Conn& c, Change& ch) {
+        auto list = store::FindEditAllowList(c, ctx.principal.org_id, resource_id);
+        if (!list) return Status::NotFound("no edit allow-list on that resource");
+        store::SetEditAllowList(c, resource_id, std::nullopt);
+        ch = {AuditTargetOf(list->type),
+              resource_id,
+              "updated",
+              list->workspace_id,
+              {{"name", list->name}, {"editAllowList", {{"from", list->ids}, {"to", nullptr}}}}};
+        return Status::Ok();
+      },
+      // Cached token principals hold the resources their allow-lists left out.
+      [this] { auth_.InvalidateAccess(); });
 }
 
 StatusOr<MigrationDeployment> MigrationService::Deploy(model::RequestContext& ctx) {

@@ -126,6 +126,12 @@ class MigrationService {
   // roles and allow-lists, switches the organization to "policies" and
   // deletes the staging. kConflict when nothing is staged or the
   // organization already uses access policies.
+  // SPEC §7: an edit allow-list can be deleted (not changed) while the
+  // organization is legacy; the resource is then editable by anyone whose
+  // role allows it. Admins only; kNotFound when the resource is not the
+  // organization's or has no allow-list. Audited as the resource "updated".
+  Status DeleteEditAllowList(model::RequestContext& ctx, const std::string& resource_id);
+
   StatusOr<MigrationDeployment> Deploy(model::RequestContext& ctx);
 
  private:

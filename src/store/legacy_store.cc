@@ -113,6 +113,20 @@ void SetEditAllowList(Conn& c, const std::string& resource_id,
   st.exec();
 }
 
+std::optional<EditAllowList> FindEditAllowList(Conn& c, const std::string& org_id,
+                                               const std::string& resource_id) {
+  auto& st = c.Prepare(
+      "SELECT workspace_id, type, name, edit_allow FROM resources"
+      " WHERE id = ? AND org_id = ? AND edit_allow IS NOT NULL");
+  st.bind(1, resource_id);
+  st.bind(2, org_id);
+  if (!st.executeStep()) return std::nullopt;
+  auto type = auth::ParseResourceTypeKey(st.getColumn(1).getString());
+  if (!type) return std::nullopt;
+  return EditAllowList{st.getColumn(0).getString(), *type, st.getColumn(2).getString(),
+                       DecodeAllowList(st.getColumn(3).getString())};
+}
+
 std::vector<LegacyRoleRow> LegacyRolesOfOrg(Conn& c, const std::string& org_id) {
   std::vector<LegacyRoleRow> out;
   auto& st = c.Prepare(

@@ -37,6 +37,18 @@ std::optional<std::vector<std::string>> GetEditAllowList(Conn& c, const std::str
 void SetEditAllowList(Conn& c, const std::string& resource_id,
                       const std::optional<std::vector<std::string>>& ids);
 
+// A resource of the organization that carries an edit allow-list, with
+// where it lives; nullopt when the resource is not the organization's or has
+// no allow-list.
+struct EditAllowList {
+  std::string workspace_id;
+  auth::ResourceType type = auth::ResourceType::kSources;
+  std::string name;
+  std::vector<std::string> ids;
+};
+std::optional<EditAllowList> FindEditAllowList(Conn& c, const std::string& org_id,
+                                               const std::string& resource_id);
+
 struct LegacyRoleRow {
   std::string workspace_id;
   LegacySubject subject = LegacySubject::kMember;
