@@ -34,7 +34,9 @@ std::string HashSecret(std::string_view secret);
 // the PHC string, so hashes made with older parameters still verify.
 bool VerifySecret(std::string_view secret, const std::string& phc);
 
-// True when `phc` is a well-formed Argon2id PHC string (for imports).
+// A cheap gate before verifying: an Argon2id PHC prefix and a sane length.
+// libargon2 parses the rest; the legacy importer checks an imported hash's
+// full shape and cost itself (service/legacy_import.cc CheckPasswordHash).
 bool IsArgon2idPhc(const std::string& phc);
 
 // Number of Argon2 computations that ran in this process (tests and the

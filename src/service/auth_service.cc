@@ -56,7 +56,7 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 UserAccess ComputeUserAccess(store::Conn& c, const model::User& u,
-                             const std::string& workspace_id) {
+                             const std::string& workspace_id, const std::string& access_model) {
   UserAccess a;
   if (u.role == model::Role::kAdmin) {
     a.reaches = true;
@@ -65,8 +65,7 @@ UserAccess ComputeUserAccess(store::Conn& c, const model::User& u,
   }
   a.reaches = store::UserReachesWorkspace(c, u.id, workspace_id);
   if (!a.reaches) return a;
-  auto org = store::FindOrganization(c, u.org_id);
-  if (org && org->access_model == "legacy") {
+  if (access_model == "legacy") {
     a.permissions = LegacyPermissions(c, workspace_id, store::LegacySubject::kMember, u.id);
   } else {
     a.permissions.policies = store::PoliciesForUser(c, workspace_id, u.id);
@@ -349,7 +348,7 @@ StatusOr<model::Principal> AuthService::Load(const std::string& cache_key, bool 
       db_.Read([&](store::Conn& c) {
         user = store::FindUser(c, t.org_id, t.user_id.value_or(""));
         if (user && user->status == model::UserStatus::kActive) {
-          access = ComputeUserAccess(c, *user, p.token_workspace_id);
+          access = ComputeUserAccess(c, *user, p.token_workspace_id, p.access_model);
         }
       });
       // A PAT stops working at once when its user is deactivated or removed.

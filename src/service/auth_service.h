@@ -110,12 +110,14 @@ class AuthService {
 // Builds the permissions of a user in a workspace from the database (member:
 // baseline ∪ groups ∪ member policy, or the legacy rules in an organization
 // on the legacy model; admin: everything). reaches=false when a member does
-// not reach the workspace. Used for tokens and sessions alike.
+// not reach the workspace. Used for tokens and sessions alike; the caller
+// passes the organization's access model, which its principal already holds.
 struct UserAccess {
   bool reaches = false;
   auth::Permissions permissions;
 };
-UserAccess ComputeUserAccess(store::Conn& c, const model::User& u, const std::string& workspace_id);
+UserAccess ComputeUserAccess(store::Conn& c, const model::User& u,
+                             const std::string& workspace_id, const std::string& access_model);
 
 // A member's or workspace SAT's permissions under the legacy rules (SPEC §7):
 // decided by auth/legacy.h, explained by the equivalent policy ("legacy").

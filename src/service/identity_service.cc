@@ -188,7 +188,7 @@ StatusOr<std::vector<WorkspaceAccess>> IdentityService::MyWorkspaces(
     auto list = u.role == model::Role::kAdmin ? store::ListWorkspaces(c, u.org_id)
                                               : store::ListWorkspacesOfUser(c, u.org_id, u.id);
     for (auto& w : list) {
-      UserAccess a = ComputeUserAccess(c, u, w.id);
+      UserAccess a = ComputeUserAccess(c, u, w.id, ctx.principal.access_model);
       out.push_back({std::move(w), std::move(a.permissions)});
     }
   });

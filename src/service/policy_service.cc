@@ -421,7 +421,7 @@ StatusOr<EffectiveAccess> PolicyService::GetEffectiveAccess(const model::Request
       s = Status::NotFound("member not found");
       return;
     }
-    UserAccess a = ComputeUserAccess(c, *u, workspace_id);
+    UserAccess a = ComputeUserAccess(c, *u, workspace_id, ctx.principal.access_model);
     out.reaches = a.reaches;
     out.role = u->role;
     out.permissions = std::move(a.permissions);

@@ -275,7 +275,7 @@ StatusOr<ResourceService::Scope> ResourceService::ResolveScope(
     // Scoped by organization: another organization's workspace is "not found".
     if (!store::FindWorkspace(c, p.org_id, ws)) return;
     if (need_permissions) {
-      UserAccess access = ComputeUserAccess(c, *p.user, ws);
+      UserAccess access = ComputeUserAccess(c, *p.user, ws, p.access_model);
       reaches = access.reaches;
       scope.session_permissions = std::move(access.permissions);
     } else {
